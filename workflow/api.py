@@ -1,0 +1,270 @@
+"""The public entry point: :class:`Workflow` does everything the CLI does.
+
+The store is opened on first use, so reading definitions never imports
+SQLAlchemy.  The clock is injectable (``clock=``), so tests and back-registration
+can say what "now" is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from workflow import engine
+from workflow.audit import Entry, Problem, verify_chain
+from workflow.case import Case, DiaryNumber
+from workflow.decisions import Decision, PartialDate
+from workflow.definition import Definition
+from workflow.errors import AuditFailure, InvalidInput
+from workflow.registry import Registry, default_registry
+
+if TYPE_CHECKING:
+    from workflow.store.repository import Store
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording a decision gave: the case after it and the entries written."""
+
+    case: Case
+    entries: tuple[Entry, ...]
+    replayed: bool = False
+    """True when the decision had been recorded before under the same request id."""
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of recomputing the audit chains."""
+
+    cases: int = 0
+    entries: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def raise_for_problems(self) -> None:
+        if self.problems:
+            first = self.problems[0]
+            more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+            raise AuditFailure(f"audit log does not verify: {first}{more}")
+
+
+class Workflow:
+    """Definitions, cases, decisions and the audit log, on one database."""
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        registry: Registry | None = None,
+        clock: Clock = utc_now,
+        timeout: float | None = None,
+    ) -> None:
+        self._url = database_url
+        self._registry = registry
+        self._store: Store | None = None
+        self._timeout = timeout
+        self.clock = clock
+
+    # -- parts, opened lazily ---------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = default_registry()
+        return self._registry
+
+    @property
+    def store(self) -> "Store":
+        if self._store is None:
+            from workflow.paths import default_database_url
+            from workflow.store.repository import DEFAULT_TIMEOUT, Store
+
+            store = Store(self._url or default_database_url(), timeout=self._timeout or DEFAULT_TIMEOUT)
+            store.ensure_schema()
+            self._store = store
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> "Workflow":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- definitions ------------------------------------------------------------
+
+    def definitions(self) -> list[Definition]:
+        """The newest version of each known definition."""
+        return self.registry.latest()
+
+    def definition(self, definition_id: str, version: int | None = None) -> Definition:
+        return self.registry.get(definition_id, version)
+
+    def definition_of(self, case: Case) -> Definition:
+        """The exact definition version a case was opened under (kept in the database)."""
+        if self.registry.has(case.definition_id, case.definition_version):
+            return self.registry.get(case.definition_id, case.definition_version)
+        stored = self.store.definition_source(case.definition_id, case.definition_version)
+        if stored is None:
+            return self.registry.get(case.definition_id, case.definition_version)
+        return self.registry.add_text(stored[0], f"<database: {case.definition_id} v{case.definition_version}>")
+
+    # -- cases ------------------------------------------------------------------
+
+    def open_case(
+        self,
+        definition_id: str,
+        *,
+        title: str,
+        numbers: Iterable[str | DiaryNumber] = (),
+        actor: str,
+        effective: str | PartialDate | None = None,
+        parties: Iterable[str] | None = None,
+        case_id: str | None = None,
+        version: int | None = None,
+    ) -> Case:
+        """Open a case of a definition; ``numbers`` are diary numbers, ``PARTY=NUMBER`` or plain."""
+        definition = self.definition(definition_id, version)
+        dnrs = [n if isinstance(n, DiaryNumber) else parse_diary_number(n) for n in numbers]
+        when = PartialDate.parse(effective) if isinstance(effective, str) else effective
+        case, entries = engine.open_case(
+            definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=actor,
+            now=self.clock(), effective=when, parties=parties,
+        )
+        self.store.create_case(case, entries, definition, definition.text)
+        return case
+
+    def case(self, key: str) -> Case:
+        """A case by its id or any of its diary numbers."""
+        return self.store.case(key)
+
+    def cases(
+        self,
+        *,
+        definition: str | None = None,
+        state: str | None = None,
+        overdue: bool = False,
+        due_before: str | dt.date | None = None,
+        today: dt.date | None = None,
+        limit: int | None = None,
+    ) -> list[Case]:
+        """Cases matching every filter; ``overdue`` means an open due date before ``today``."""
+        before = _as_date(due_before) if due_before is not None else None
+        day = today or self.clock().date()
+        return self.store.cases(
+            definition=definition, state=state, overdue_on=day if overdue else None,
+            due_before=before, limit=limit,
+        )
+
+    def triggers(self, key: str) -> list[engine.Possibility]:
+        """What can happen to the case now, and what each step needs."""
+        case = self.case(key)
+        return engine.possibilities(self.definition_of(case), case)
+
+    def advance(self, key: str, decision: Decision, *, expected_version: int | None = None) -> Recorded:
+        """Record a decision on a case: state, version and audit entries in one transaction.
+
+        With ``decision.request_id`` set, recording the same decision again
+        answers with what was recorded the first time and writes nothing.
+        ``expected_version`` refuses the decision if the case has moved on
+        since the caller read it.
+        """
+        case = self.case(key)
+        if decision.request_id:
+            done = self.store.entries_for_request(case.id, decision.request_id)
+            if done:
+                if done[0].trigger != decision.trigger or done[0].reference != (
+                    str(decision.reference) if decision.reference else None
+                ):
+                    raise InvalidInput(
+                        f"request id {decision.request_id!r} was already used for another decision "
+                        f"({done[0].trigger} {done[0].reference})"
+                    )
+                return Recorded(case, tuple(done), replayed=True)
+        if expected_version is not None and expected_version != case.version:
+            from workflow.errors import ConcurrentUpdate
+
+            raise ConcurrentUpdate(case.label, expected_version)
+        definition = self.definition_of(case)
+        after, entries = engine.decide(definition, case, decision, self.clock())
+        self.store.record(case, after, entries)
+        return Recorded(after, tuple(entries))
+
+    def add_note(self, key: str, text: str, *, actor: str) -> Recorded:
+        case = self.case(key)
+        after, entries = engine.note(self.definition_of(case), case, text, actor, self.clock())
+        self.store.record(case, after, entries)
+        return Recorded(after, tuple(entries))
+
+    def history(self, key: str) -> list[Entry]:
+        """Every audit entry of the case, in order."""
+        return self.store.entries(self.case(key).id)
+
+    # -- the audit log ----------------------------------------------------------
+
+    def verify(self, key: str | None = None) -> VerifyReport:
+        """Recompute the hash chains and replay each log onto its stored case."""
+        report = VerifyReport()
+        ids = [self.case(key).id] if key else None
+        for case, entries in self.store.iter_logs(ids):
+            report.cases += 1
+            report.entries += len(entries)
+            problems = verify_chain(case.id, entries, case.head_seq, case.head_hash)
+            if not problems:
+                problems = self._replay_problems(case, entries)
+            report.problems.extend(problems)
+        if key is None:
+            for orphan in self.store.orphan_entry_cases():
+                report.problems.append(Problem(orphan, None, "has audit entries but the case is gone"))
+        return report
+
+    def _replay_problems(self, case: Case, entries: list[Entry]) -> list[Problem]:
+        try:
+            replayed = engine.replay(self.definition_of(case), entries)
+        except engine.ReplayError as e:
+            return [Problem(case.id, None, f"the log does not replay: {e}")]
+        differs = [
+            name for name in ("state", "version", "title", "data")
+            if getattr(replayed, name) != getattr(case, name)
+        ]
+        if [n.number for n in replayed.numbers] != [n.number for n in case.numbers]:
+            differs.append("diary numbers")
+        if differs:
+            return [Problem(case.id, None, "the stored case differs from its replayed log in: " + ", ".join(differs))]
+        return []
+
+
+def new_case_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def parse_diary_number(text: str) -> DiaryNumber:
+    """``"HSN 501-2023"`` or ``"kommun=KS-2023-0136-106"`` (party given explicitly)."""
+    party, sep, number = text.partition("=")
+    if sep and party.strip() and " " not in party.strip():
+        return DiaryNumber(number.strip(), party.strip())
+    return DiaryNumber(text.strip())
+
+
+def _as_date(value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    p = PartialDate.parse(value)
+    if not p.is_full:
+        raise InvalidInput(f"malformed date {value!r}: a full date YYYY-MM-DD is needed here")
+    return p.first_day()

@@ -1,0 +1,117 @@
+"""Audit entries, their canonical form, the hash chain and its verification.
+
+Every change to a case is one entry.  Entries are numbered per case from 1 and
+each carries the SHA-256 of its canonical form together with the hash of the
+entry before it, so that changing, removing, inserting or reordering any entry
+breaks the chain at a place :func:`verify_chain` can name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """The one text form a value is hashed and exported in."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One append-only audit entry of a case."""
+
+    case_id: str
+    seq: int
+    kind: str
+    """``opened``, ``decision``, ``due``, ``note`` (and kinds later versions add)."""
+    actor: str
+    recorded_at: str
+    """When it was entered, UTC, ISO 8601 with microseconds."""
+    effective: str | None
+    """When it took effect: the meeting date, possibly partial (``2023-12``)."""
+    trigger: str | None
+    from_state: str | None
+    to_state: str | None
+    reference: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+    def hashed_fields(self) -> list[Any]:
+        return [
+            self.case_id, self.seq, self.kind, self.actor, self.recorded_at, self.effective,
+            self.trigger, self.from_state, self.to_state, self.reference, self.payload,
+            self.request_id, self.prev_hash,
+        ]
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(canonical_json(self.hashed_fields()).encode("utf-8")).hexdigest()
+
+    def sealed(self) -> "Entry":
+        """This entry with its hash filled in."""
+        from dataclasses import replace
+
+        return replace(self, hash=self.compute_hash())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id, "seq": self.seq, "kind": self.kind, "actor": self.actor,
+            "recorded_at": self.recorded_at, "effective": self.effective,
+            "trigger": self.trigger, "from_state": self.from_state, "to_state": self.to_state,
+            "reference": self.reference, "payload": self.payload, "request_id": self.request_id,
+            "prev_hash": self.prev_hash, "hash": self.hash,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Entry":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a case's chain, naming the entry."""
+
+    case_id: str
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"entry {self.seq}" if self.seq is not None else "chain"
+        return f"case {self.case_id}: {where}: {self.problem}"
+
+
+def verify_chain(
+    case_id: str, entries: Iterable[Entry], head_seq: int | None = None, head_hash: str | None = None
+) -> list[Problem]:
+    """Recompute a case's chain; ``entries`` in stored order (by sequence number).
+
+    ``head_seq``/``head_hash`` are what the case row says its last entry is, so
+    that an entry removed from the end is found as well.
+    """
+    problems: list[Problem] = []
+    prev = GENESIS
+    expected_seq = 1
+    last: Entry | None = None
+    for e in entries:
+        if e.seq != expected_seq:
+            kind = "missing or reordered" if e.seq > expected_seq else "duplicated or reordered"
+            problems.append(Problem(case_id, e.seq, f"{kind}: expected entry {expected_seq} here"))
+        if e.prev_hash != prev:
+            problems.append(Problem(case_id, e.seq, "does not follow the entry before it (chain broken: removed, inserted or reordered)"))
+        if e.compute_hash() != e.hash:
+            problems.append(Problem(case_id, e.seq, "was changed after it was recorded (hash mismatch)"))
+        prev = e.hash
+        expected_seq = e.seq + 1
+        last = e
+    if head_seq is not None:
+        if last is None and head_seq:
+            problems.append(Problem(case_id, None, f"all entries are gone (case says {head_seq})"))
+        elif last is not None and (last.seq != head_seq or last.hash != head_hash):
+            problems.append(Problem(case_id, last.seq, f"is not the case's last recorded entry {head_seq}: entries were removed or added at the end"))
+    return problems

@@ -1,0 +1,198 @@
+"""Decision references, partial dates and due-date specs, as people write them.
+
+``"HSN 2024-02-28 § 15"`` is how a secretariat names a decision: the body, the
+meeting date and the minute paragraph.  Old decisions are often known only to
+the year or month (``"KS 2023"``); such a date stays partial and is shown as
+it is, never padded with an invented day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from workflow.errors import InvalidInput
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_REF = re.compile(
+    r"^\s*(?P<body>[^\W\d_][\w\-]*)\s+(?P<date>\d{4}(?:-\d{2}(?:-\d{2})?)?)"
+    r"(?:\s*§\s*(?P<para>\d{1,5}[a-z]?))?\s*$"
+)
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year, the month or the day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "PartialDate":
+        m = _DATE.match(text.strip()) if isinstance(text, str) else None
+        if not m:
+            raise InvalidInput(f"malformed date {text!r}: write YYYY-MM-DD, YYYY-MM or YYYY")
+        year, month, day = (int(g) if g else None for g in m.groups())
+        assert year is not None
+        if not 1900 <= year <= 2200:
+            raise InvalidInput(f"malformed date {text!r}: year out of range")
+        if month is not None and not 1 <= month <= 12:
+            raise InvalidInput(f"malformed date {text!r}: no month {month}")
+        if day is not None:
+            assert month is not None
+            if not 1 <= day <= calendar.monthrange(year, month)[1]:
+                raise InvalidInput(f"malformed date {text!r}: no such day")
+        return cls(year, month, day)
+
+    @classmethod
+    def of(cls, day: dt.date) -> "PartialDate":
+        return cls(day.year, day.month, day.day)
+
+    @property
+    def is_full(self) -> bool:
+        return self.day is not None
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        """The last day the date can mean: a due date "in September" runs to the 30th."""
+        if self.month is None:
+            return dt.date(self.year, 12, 31)
+        if self.day is None:
+            return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        return dt.date(self.year, self.month, self.day)
+
+    def __str__(self) -> str:
+        if self.month is None:
+            return f"{self.year:04d}"
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+
+@dataclass(frozen=True)
+class DecisionRef:
+    """Which body decided, at which meeting, under which minute paragraph."""
+
+    body: str
+    date: PartialDate
+    paragraph: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "DecisionRef":
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput("missing decision reference: write e.g. 'HSN 2024-02-28 § 15'")
+        m = _REF.match(text)
+        if not m:
+            raise InvalidInput(
+                f"malformed decision reference {text!r}: write BODY DATE § N, "
+                "e.g. 'HSN 2024-02-28 § 15' (the date may be YYYY-MM or YYYY if that is all "
+                "that is known)"
+            )
+        return cls(m["body"], PartialDate.parse(m["date"]), m["para"])
+
+    def __str__(self) -> str:
+        text = f"{self.body} {self.date}"
+        return f"{text} § {self.paragraph}" if self.paragraph else text
+
+
+@dataclass(frozen=True)
+class DueSpec:
+    """A due date a decision sets or moves: a date, or a body's meeting in a month."""
+
+    name: str
+    date: PartialDate
+    meeting: str | None = None
+    """Set when the due date is "the body's meeting in <month>"."""
+
+    @classmethod
+    def parse(cls, text: str) -> "DueSpec":
+        """Parse ``name=2027-09`` or ``name=HSN@2023-12`` (HSN's meeting in December 2023)."""
+        name, sep, value = text.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise InvalidInput(
+                f"malformed due date {text!r}: write NAME=YYYY-MM-DD, NAME=YYYY-MM or NAME=BODY@YYYY-MM"
+            )
+        body, at, when = value.partition("@")
+        if at:
+            return cls(name, PartialDate.parse(when), body.strip() or None)
+        return cls(name, PartialDate.parse(value))
+
+    def describe(self) -> str:
+        return f"{self.meeting} meeting {self.date}" if self.meeting else str(self.date)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "date": str(self.date), "meeting": self.meeting}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "DueSpec":
+        return cls(data["name"], PartialDate.parse(data["date"]), data.get("meeting"))
+
+
+def parse_amount(text: str | int | float | Decimal | None) -> Decimal | None:
+    """An amount in SEK: ``1800000``, ``1 800 000``, ``1,8e6`` are refused if ambiguous."""
+    if text is None or text == "":
+        return None
+    raw = str(text).replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(f"malformed amount {text!r}: write a number of kronor, e.g. 1800000")
+    if not value.is_finite() or value < 0:
+        raise InvalidInput(f"malformed amount {text!r}: must be a non-negative number")
+    return value
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What moves a case: everything a secretariat writes down about one decision."""
+
+    trigger: str
+    reference: DecisionRef | None
+    actor: str
+    proposed_by: str | None = None
+    basis: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    note: str | None = None
+    due: tuple[DueSpec, ...] = ()
+    party: str | None = None
+    """The party deciding, for a joint decision; derived from the body when omitted."""
+    outcome: str = "yes"
+    """``yes`` or ``no``; a ``no`` in a joint decision sends the case to its refusal state."""
+    urgent: bool = False
+    amount: Decimal | None = None
+    ceiling: Decimal | None = None
+    statements: tuple[tuple[str, str], ...] = ()
+    request_id: str | None = None
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The canonical payload stored in the audit entry."""
+        out: dict[str, Any] = {
+            "trigger": self.trigger,
+            "reference": str(self.reference) if self.reference else None,
+            "body": self.reference.body if self.reference else None,
+            "meeting_date": str(self.reference.date) if self.reference else None,
+            "paragraph": self.reference.paragraph if self.reference else None,
+            "proposed_by": self.proposed_by,
+            "basis": list(self.basis),
+            "recipients": list(self.recipients),
+            "note": self.note,
+            "due": [d.to_json() for d in self.due],
+            "party": self.party,
+            "outcome": self.outcome,
+            "urgent": self.urgent,
+            "amount": str(self.amount) if self.amount is not None else None,
+            "ceiling": str(self.ceiling) if self.ceiling is not None else None,
+            "statements": dict(self.statements),
+        }
+        for key, value in self.extra:
+            out[key] = value
+        return out

@@ -1,0 +1,384 @@
+"""The rules: what can happen to a case now, and what a decision does to it.
+
+Pure functions over a definition, a case and a decision; no I/O.  A decision
+becomes one or more audit entries, and the case after it is always computed by
+applying those entries with :func:`apply` -- the same function that replays a
+log -- so the stored state cannot drift from what the log says.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any, Iterable
+
+from workflow.audit import GENESIS, Entry
+from workflow.case import Case, DiaryNumber
+from workflow.decisions import Decision, DueSpec, PartialDate
+from workflow.definition import Definition, Transition
+from workflow.errors import DecisionRefused, InvalidInput, TransitionNotAllowed, WorkflowError
+from workflow.guards import get_guard
+from workflow.machine import machine_for
+
+
+class ReplayError(WorkflowError):
+    """A log that cannot be replayed onto its definition."""
+
+    exit_code = 9
+
+
+@dataclass(frozen=True)
+class Possibility:
+    """A trigger possible now, and what recording it needs."""
+
+    trigger: str
+    label_sv: str
+    label_en: str
+    to_state: str
+    bodies: tuple[str, ...]
+    requires: tuple[str, ...]
+    sets_due: tuple[str, ...]
+    statements: tuple[str, ...]
+    guards: tuple[str, ...]
+    joint: tuple[str, ...]
+    decided: tuple[str, ...]
+    awaiting: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def stamp(now: dt.datetime) -> str:
+    """The entered-at timestamp: UTC, ISO 8601, microseconds."""
+    if now.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return now.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def _infer_party(definition: Definition, number: str) -> str | None:
+    for body in definition.bodies.values():
+        if number.upper().startswith(body.id.upper()):
+            return body.party
+    return None
+
+
+def open_case(
+    definition: Definition,
+    *,
+    case_id: str,
+    title: str,
+    numbers: Iterable[DiaryNumber],
+    actor: str,
+    now: dt.datetime,
+    effective: PartialDate | None = None,
+    parties: Iterable[str] | None = None,
+    request_id: str | None = None,
+) -> tuple[Case, list[Entry]]:
+    """A new case in the initial state, and its ``opened`` entry."""
+    title = _text(title, "title", required=True)
+    actor = _text(actor, "actor", required=True)
+    nums = []
+    for n in numbers:
+        number = _text(n.number, "diary number", required=True)
+        party = n.party or _infer_party(definition, number)
+        if party is not None and definition.parties and party not in definition.parties:
+            raise InvalidInput(f"unknown party {party!r} for diary number {number!r}; "
+                               f"known: {', '.join(definition.parties)}")
+        nums.append(DiaryNumber(number, party))
+    if len({n.number for n in nums}) != len(nums):
+        raise InvalidInput("the same diary number is given twice")
+    taking_part = list(parties) if parties is not None else list(definition.parties)
+    for p in taking_part:
+        if p not in definition.parties:
+            raise InvalidInput(f"unknown party {p!r}; known: {', '.join(definition.parties) or 'none'}")
+    payload = {
+        "definition": definition.id,
+        "definition_version": definition.version,
+        "title": title,
+        "numbers": [n.to_json() for n in nums],
+        "parties": taking_part,
+    }
+    entry = Entry(
+        case_id=case_id, seq=1, kind="opened", actor=actor, recorded_at=stamp(now),
+        effective=str(effective) if effective else None, trigger=None, from_state=None,
+        to_state=definition.initial.id, reference=None, payload=payload, request_id=request_id,
+        prev_hash=GENESIS,
+    ).sealed()
+    empty = Case(case_id, definition.id, definition.version, "", "")
+    return apply(definition, empty, entry), [entry]
+
+
+def possibilities(definition: Definition, case: Case) -> list[Possibility]:
+    """What can happen to ``case`` now, in definition order."""
+    out = []
+    for trigger in machine_for(definition).triggers(case.state):
+        t = definition.transition(case.state, trigger)
+        assert t is not None
+        decided = tuple(sorted(case.data.get("joint", {}).get(trigger, {})))
+        out.append(Possibility(
+            trigger=t.trigger, label_sv=t.label.sv, label_en=t.label.en,
+            to_state=case.state if t.dest == "=" else t.dest, bodies=t.bodies,
+            requires=tuple(sorted(t.requires)), sets_due=t.sets_due, statements=t.statements,
+            guards=t.guards, joint=t.joint, decided=decided,
+            awaiting=tuple(p for p in t.joint if p not in decided),
+        ))
+    return out
+
+
+def _text(value: str | None, what: str, *, required: bool = False, limit: int = 10_000) -> str:
+    if value is None or not str(value).strip():
+        if required:
+            raise InvalidInput(f"missing {what}")
+        return ""
+    text = str(value)
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is longer than {limit} characters")
+    if any(ord(c) < 32 and c not in "\n\t" for c in text) or "\x7f" in text:
+        raise InvalidInput(f"{what} contains control characters")
+    return text.strip()
+
+
+def _check_requirements(definition: Definition, t: Transition, decision: Decision) -> None:
+    if "reference" in t.requires and decision.reference is None:
+        raise InvalidInput(
+            f"missing decision reference: {t.trigger!r} needs one, e.g. --decision 'HSN 2024-02-28 § 15'"
+        )
+    if "due" in t.requires and not decision.due:
+        raise InvalidInput(f"{t.trigger!r} needs a due date: --due {t.sets_due[0]}=YYYY-MM[-DD]")
+    if "note" in t.requires and not decision.note:
+        raise InvalidInput(f"{t.trigger!r} needs a note (--note)")
+    if "amount" in t.requires and decision.amount is None:
+        raise InvalidInput(f"{t.trigger!r} needs an amount (--amount)")
+    if "basis" in t.requires and not decision.basis:
+        raise InvalidInput(f"{t.trigger!r} needs its basis documents (--basis)")
+    for name in t.statements:
+        if not dict(decision.statements).get(name):
+            label = definition.statements[name].label.sv
+            raise DecisionRefused(f"{t.trigger!r} needs the statement {name!r} ({label}) (--statement {name}=...)")
+
+
+def _check_body(definition: Definition, t: Transition, decision: Decision) -> str | None:
+    """The deciding party, after checking the body may take this decision."""
+    if decision.reference is None:
+        return decision.party
+    body = decision.reference.body
+    if definition.bodies and body not in definition.bodies:
+        raise DecisionRefused(
+            f"unknown body {body!r}; the bodies of {definition.id} are: {', '.join(definition.bodies)}"
+        )
+    if t.bodies and body not in t.bodies:
+        raise DecisionRefused(
+            f"{body} may not take the decision {t.trigger!r}; it is taken by {', '.join(t.bodies)}"
+        )
+    party = definition.bodies[body].party if body in definition.bodies else decision.party
+    if decision.party and party and decision.party != party:
+        raise DecisionRefused(f"{body} is a body of {party!r}, not of {decision.party!r}")
+    return party
+
+
+def _due_entries(
+    definition: Definition, t: Transition, current: dict[str, Any], decision: Decision, base: Entry
+) -> list[Entry]:
+    out = []
+    decided_on = decision.reference.date if decision.reference else None
+    for spec in decision.due:
+        if spec.name not in t.sets_due:
+            allowed = ", ".join(t.sets_due) or "none"
+            raise InvalidInput(f"{t.trigger!r} cannot set due date {spec.name!r}; it sets: {allowed}")
+        if spec.meeting and definition.bodies and spec.meeting not in definition.bodies:
+            raise InvalidInput(f"unknown body {spec.meeting!r} in due date {spec.name!r}")
+        if decided_on and spec.date.last_day() < decided_on.first_day():
+            raise InvalidInput(
+                f"due date {spec.name}={spec.date} is before the decision date {decided_on}"
+            )
+        old = current.get(spec.name)
+        action = "moved" if old and old.get("status") == "open" else "set"
+        if old and action == "moved" and old["date"] == str(spec.date) and old.get("meeting") == spec.meeting:
+            continue
+        out.append(replace(
+            base, kind="due", payload={
+                "name": spec.name, "action": action,
+                "old": {"date": old["date"], "meeting": old.get("meeting")} if action == "moved" else None,
+                "new": {"date": str(spec.date), "meeting": spec.meeting},
+            },
+        ))
+    return out
+
+
+def decide(definition: Definition, case: Case, decision: Decision, now: dt.datetime) -> tuple[Case, list[Entry]]:
+    """Check ``decision`` against the rules and return the case after it, with its entries.
+
+    Raises without side effects when the decision is refused; nothing is
+    returned half-done.
+    """
+    if decision.trigger not in definition.triggers():
+        raise TransitionNotAllowed(case.label, decision.trigger, case.state,
+                                   [p.trigger for p in possibilities(definition, case)])
+    t = definition.transition(case.state, decision.trigger)
+    if t is None:
+        raise TransitionNotAllowed(case.label, decision.trigger, case.state,
+                                   [p.trigger for p in possibilities(definition, case)])
+    actor = _text(decision.actor, "actor", required=True, limit=200)
+    _text(decision.note, "note")
+    for doc in decision.basis + decision.recipients:
+        _text(doc, "basis document or recipient", limit=1000)
+    if decision.outcome not in ("yes", "no"):
+        raise InvalidInput(f"outcome must be 'yes' or 'no', not {decision.outcome!r}")
+    _check_requirements(definition, t, decision)
+    party = _check_body(definition, t, decision)
+
+    joint_payload: dict[str, Any] | None = None
+    if t.joint:
+        decided = case.data.get("joint", {}).get(t.trigger, {})
+        if party is None or party not in t.joint:
+            raise DecisionRefused(
+                f"{t.trigger!r} is a joint decision of {', '.join(t.joint)}; "
+                f"say which party decides with a body of that party"
+            )
+        if party in decided:
+            raise DecisionRefused(
+                f"{party} has already decided {t.trigger!r} ({decided[party]['reference']})"
+            )
+        awaiting = [p for p in t.joint if p != party and p not in decided]
+        joint_payload = {"party": party, "decided": sorted([*decided, party]), "awaiting": awaiting}
+    elif decision.outcome == "no":
+        raise InvalidInput("only a party of a joint decision can decide 'no'; record the refusal's own trigger")
+
+    def check() -> str | None:
+        for name in t.guards:
+            guard = get_guard(name)
+            reason = guard(case, decision) if guard else f"unknown guard {name!r}"
+            if reason:
+                return reason
+        return None
+
+    if joint_payload is not None and decision.outcome == "no":
+        dest: str | None = t.on_refusal
+        if dest is None:
+            raise DecisionRefused(f"{t.trigger!r} names no state for a refusal (on_refusal)")
+        reason = check()
+    elif joint_payload is not None and joint_payload["awaiting"]:
+        dest, reason = case.state, check()
+    else:
+        dest, reason = machine_for(definition).fire(case.state, t.trigger, check)
+    if dest is None or reason is not None:
+        raise DecisionRefused(f"case {case.label}: {t.trigger!r} refused: {reason}")
+
+    payload = decision.to_json()
+    payload["actor"] = actor
+    if joint_payload is not None:
+        payload["joint"] = joint_payload
+    ref = decision.reference
+    base = Entry(
+        case_id=case.id, seq=0, kind="decision", actor=actor, recorded_at=stamp(now),
+        effective=str(ref.date) if ref else None, trigger=t.trigger, from_state=case.state,
+        to_state=dest, reference=str(ref) if ref else None, payload=payload,
+        request_id=decision.request_id,
+    )
+    drafts = [base]
+    due_base = replace(base, from_state=dest, to_state=dest, request_id=None)
+    current = dict(case.data.get("due", {}))
+    if dest != case.state or not t.joint:
+        for name in t.closes_due:
+            due = current.get(name)
+            if due and due.get("status") == "open":
+                drafts.append(replace(due_base, kind="due", payload={
+                    "name": name, "action": "met",
+                    "old": {"date": due["date"], "meeting": due.get("meeting")}, "new": None,
+                }))
+                current[name] = {**due, "status": "met"}
+    drafts += _due_entries(definition, t, current, decision, due_base)
+    return _chain(definition, case, drafts)
+
+
+def note(definition: Definition, case: Case, text: str, actor: str, now: dt.datetime) -> tuple[Case, list[Entry]]:
+    """A note on the case, entered in the log like everything else."""
+    body = _text(text, "note", required=True)
+    entry = Entry(
+        case_id=case.id, seq=0, kind="note", actor=_text(actor, "actor", required=True, limit=200),
+        recorded_at=stamp(now), effective=None, trigger=None, from_state=case.state,
+        to_state=case.state, reference=None, payload={"note": body},
+    )
+    return _chain(definition, case, [entry])
+
+
+def _chain(definition: Definition, case: Case, drafts: list[Entry]) -> tuple[Case, list[Entry]]:
+    sealed = []
+    prev, seq = case.head_hash or GENESIS, case.head_seq
+    for d in drafts:
+        seq += 1
+        e = replace(d, seq=seq, prev_hash=prev).sealed()
+        sealed.append(e)
+        prev = e.hash
+    after = case
+    for e in sealed:
+        after = apply(definition, after, e)
+    return after, sealed
+
+
+def apply(definition: Definition, case: Case, entry: Entry) -> Case:
+    """The case after one entry; the single place that says what an entry means."""
+    if entry.seq != case.head_seq + 1:
+        raise ReplayError(f"case {case.id}: entry {entry.seq} out of order (after {case.head_seq})")
+    data = copy.deepcopy(case.data)
+    p = entry.payload
+    if entry.kind == "opened":
+        new = Case(
+            id=entry.case_id, definition_id=p["definition"],
+            definition_version=p["definition_version"], state=entry.to_state or "",
+            title=p["title"], numbers=[DiaryNumber(n["number"], n.get("party")) for n in p["numbers"]],
+            data={"parties": list(p["parties"]), "due": {}, "joint": {}, "amounts": []},
+            opened_at=entry.recorded_at,
+        )
+    else:
+        if entry.from_state != case.state:
+            raise ReplayError(
+                f"case {case.id}: entry {entry.seq} starts from {entry.from_state!r} "
+                f"but the case is in {case.state!r}"
+            )
+        if entry.to_state not in definition.states:
+            raise ReplayError(f"case {case.id}: entry {entry.seq} leads to unknown state {entry.to_state!r}")
+        new = replace(case, state=entry.to_state, data=data)
+        if entry.kind == "decision":
+            joint = p.get("joint")
+            if joint:
+                if entry.to_state == entry.from_state and joint["awaiting"] and p["outcome"] == "yes":
+                    data["joint"].setdefault(entry.trigger, {})[joint["party"]] = {
+                        "reference": entry.reference, "outcome": p["outcome"],
+                    }
+                else:
+                    data["joint"].pop(entry.trigger, None)
+            if p.get("amount") is not None:
+                data["amounts"].append({
+                    "reference": entry.reference, "amount": p["amount"], "ceiling": p.get("ceiling"),
+                })
+        elif entry.kind == "due":
+            name = p["name"]
+            if p["action"] == "met":
+                data["due"][name]["status"] = "met"
+                data["due"][name]["met_by"] = entry.reference
+            else:
+                data["due"][name] = {
+                    "date": p["new"]["date"], "meeting": p["new"]["meeting"], "status": "open",
+                    "reference": entry.reference,
+                }
+        elif entry.kind != "note":
+            raise ReplayError(f"case {case.id}: entry {entry.seq} has unknown kind {entry.kind!r}")
+    return replace(new, version=entry.seq, head_seq=entry.seq, head_hash=entry.hash, updated_at=entry.recorded_at)
+
+
+def replay(definition: Definition, entries: Iterable[Entry]) -> Case:
+    """The case as its log says it is."""
+    case = Case("", definition.id, definition.version, "", "")
+    for e in entries:
+        case = apply(definition, case, e)
+    return case
+
+
+def due_specs(case: Case) -> list[DueSpec]:
+    """The open due dates of a case, as specs."""
+    return [
+        DueSpec(name, PartialDate.parse(d["date"]), d.get("meeting"))
+        for name, d in sorted(case.data.get("due", {}).items()) if d.get("status") == "open"
+    ]

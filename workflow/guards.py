@@ -1,0 +1,49 @@
+"""The registry of guards a definition may name.
+
+A definition never carries code: it names a guard, and the name is looked up
+here when the definition loads.  A guard takes the case and the decision and
+returns ``None`` when the decision may go ahead, or the reason it may not.
+Embedding programs add their own with :func:`register_guard` before loading.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from workflow.case import Case
+    from workflow.decisions import Decision
+
+Guard = Callable[["Case", "Decision"], "str | None"]
+
+_GUARDS: dict[str, Guard] = {}
+
+
+def register_guard(name: str, guard: Guard) -> None:
+    """Make ``guard`` available to definitions under ``name``."""
+    _GUARDS[name] = guard
+
+
+def get_guard(name: str) -> Guard | None:
+    return _GUARDS.get(name)
+
+
+def guard_names() -> tuple[str, ...]:
+    return tuple(sorted(_GUARDS))
+
+
+def _basis_attached(case: "Case", decision: "Decision") -> str | None:
+    if not decision.basis:
+        return "the decision must list its basis documents (--basis)"
+    return None
+
+
+def _within_ceiling(case: "Case", decision: "Decision") -> str | None:
+    if decision.amount is not None and decision.ceiling is not None:
+        if decision.amount > decision.ceiling:
+            return f"the amount {decision.amount} SEK is over its ceiling {decision.ceiling} SEK"
+    return None
+
+
+register_guard("basis_attached", _basis_attached)
+register_guard("within_ceiling", _within_ceiling)

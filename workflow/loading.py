@@ -1,0 +1,316 @@
+"""YAML -> :class:`~workflow.definition.Definition`: schema first, then the graph.
+
+Every error names the file, the line and the element.  The YAML is read with
+the safe loader, aliases are refused (no billion-laughs), and size and depth
+are bounded, so a hostile file ends in :class:`InvalidDefinition`, never in a
+crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Iterable
+
+from workflow.definition import (
+    Body,
+    Definition,
+    DueKind,
+    Label,
+    Party,
+    State,
+    Statement,
+    Transition,
+)
+from workflow.errors import InvalidDefinition
+from workflow.guards import get_guard
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 32
+
+Lines = dict[tuple[Any, ...], int]
+
+
+def schema_path() -> Path:
+    """The JSON Schema of the definition format (also shipped for editors)."""
+    from workflow.paths import definitions_dir
+
+    return definitions_dir() / "definition.schema.json"
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    return fastjsonschema.compile(schema)
+
+
+def _parse_yaml(text: str, path: str) -> tuple[Any, Lines]:
+    import yaml
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise InvalidDefinition(path, 1, "document", "the file is empty")
+        lines: Lines = {}
+        visited: set[int] = set()
+
+        def walk(n: Any, at: tuple[Any, ...], depth: int) -> None:
+            if depth > MAX_DEPTH:
+                raise InvalidDefinition(path, n.start_mark.line + 1, _element(at), "nested too deeply")
+            if id(n) in visited and not isinstance(n, ScalarNode):
+                raise InvalidDefinition(
+                    path, n.start_mark.line + 1, _element(at), "anchors and aliases are not allowed"
+                )
+            visited.add(id(n))
+            lines[at] = n.start_mark.line + 1
+            if isinstance(n, MappingNode):
+                seen: set[Any] = set()
+                for key_node, value_node in n.value:
+                    if not isinstance(key_node, ScalarNode):
+                        raise InvalidDefinition(
+                            path, key_node.start_mark.line + 1, _element(at), "keys must be plain text"
+                        )
+                    key = key_node.value
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        raise InvalidDefinition(
+                            path, key_node.start_mark.line + 1, _element(at), "merge keys (<<) are not allowed"
+                        )
+                    if key in seen:
+                        raise InvalidDefinition(
+                            path, key_node.start_mark.line + 1, _element(at + (key,)), "duplicate key"
+                        )
+                    seen.add(key)
+                    walk(value_node, at + (key,), depth + 1)
+            elif isinstance(n, SequenceNode):
+                for i, item in enumerate(n.value):
+                    walk(item, at + (i,), depth + 1)
+
+        walk(node, (), 0)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise InvalidDefinition(path, line, "document", f"not valid YAML: {exc.problem or exc}")
+    except yaml.YAMLError as exc:
+        raise InvalidDefinition(path, None, "document", f"not valid YAML: {exc}")
+    except RecursionError:
+        raise InvalidDefinition(path, None, "document", "nested too deeply")
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _element(at: tuple[Any, ...]) -> str:
+    out = ""
+    for part in at:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
+
+
+def _line(lines: Lines, at: tuple[Any, ...]) -> int | None:
+    while at not in lines and at:
+        at = at[:-1]
+    return lines.get(at)
+
+
+def load_text(text: str, path: str = "<text>") -> Definition:
+    """Parse and validate one definition from YAML text."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise InvalidDefinition(path, None, "document", f"larger than {MAX_BYTES} bytes")
+    data, lines = _parse_yaml(text, path)
+    if not isinstance(data, dict):
+        raise InvalidDefinition(path, 1, "document", "must be a mapping with id, version, states, ...")
+    _check_schema(data, lines, path)
+    definition = _build(data, lines, path, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
+    check_graph(definition, data, lines)
+    return definition
+
+
+def load_file(path: str | Path) -> Definition:
+    """Read, parse and validate one definition file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InvalidDefinition(str(p), None, "file", exc.strerror or str(exc))
+    if len(raw) > MAX_BYTES:
+        raise InvalidDefinition(str(p), None, "document", f"larger than {MAX_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidDefinition(str(p), None, "document", f"not UTF-8 text ({exc.reason})")
+    return load_text(text, str(p))
+
+
+def _check_schema(data: dict[str, Any], lines: Lines, path: str) -> None:
+    import fastjsonschema
+
+    try:
+        _validator()(data)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        at = tuple(exc.path[1:]) if exc.path else ()
+        message = exc.message.replace("data.", "", 1).replace("data ", "", 1)
+        raise InvalidDefinition(path, _line(lines, at), _element(at), message)
+
+
+def _label(raw: dict[str, str]) -> Label:
+    return Label(sv=raw["sv"], en=raw["en"])
+
+
+def _as_tuple(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _build(data: dict[str, Any], lines: Lines, path: str, digest: str, text: str) -> Definition:
+    def unique(kind: str, items: Iterable[tuple[int, str]], key: str) -> None:
+        seen: set[str] = set()
+        for i, ident in items:
+            if ident in seen:
+                at = (kind, i, key)
+                raise InvalidDefinition(path, _line(lines, at), _element(at), f"duplicate id {ident!r}")
+            seen.add(ident)
+
+    parties: dict[str, Party] = {}
+    bodies: dict[str, Body] = {}
+    body_at: list[tuple[int, str]] = []
+    for pi, p in enumerate(data.get("parties", [])):
+        for bi, b in enumerate(p["bodies"]):
+            if b["id"] in bodies:
+                at = ("parties", pi, "bodies", bi, "id")
+                raise InvalidDefinition(path, _line(lines, at), _element(at), f"duplicate body {b['id']!r}")
+            bodies[b["id"]] = Body(
+                id=b["id"], party=p["id"], label=_label(b["label"]),
+                kind=b.get("kind", "committee"), proposes_to=b.get("proposes_to"),
+            )
+            body_at.append((bi, b["id"]))
+        parties[p["id"]] = Party(p["id"], p["name"], tuple(b["id"] for b in p["bodies"]))
+    unique("parties", enumerate(p["id"] for p in data.get("parties", [])), "id")
+    unique("states", enumerate(s["id"] for s in data["states"]), "id")
+    unique("due_dates", enumerate(d["id"] for d in data.get("due_dates", [])), "id")
+    unique("statements", enumerate(s["id"] for s in data.get("statements", [])), "id")
+
+    states = {
+        s["id"]: State(
+            id=s["id"], label=_label(s["label"]), initial=bool(s.get("initial", False)),
+            final=bool(s.get("final", False)), phase=s.get("phase"),
+        )
+        for s in data["states"]
+    }
+    transitions = tuple(
+        Transition(
+            trigger=t["trigger"], label=_label(t["label"]), sources=_as_tuple(t["from"]),
+            dest=t["to"], bodies=_as_tuple(t.get("bodies")), joint=_as_tuple(t.get("joint")),
+            on_refusal=t.get("on_refusal"),
+            requires=frozenset(t.get("requires", ["reference"])),
+            sets_due=_as_tuple(t.get("sets_due")), closes_due=_as_tuple(t.get("closes_due")),
+            guards=_as_tuple(t.get("guards")), statements=_as_tuple(t.get("statements")),
+            roles=_as_tuple(t.get("roles")), line=_line(lines, ("transitions", i)) or 0,
+        )
+        for i, t in enumerate(data["transitions"])
+    )
+    return Definition(
+        id=data["id"], version=data["version"], label=_label(data["label"]),
+        description=data.get("description", "").strip(),
+        states=MappingProxyType(states), transitions=transitions,
+        parties=MappingProxyType(parties), bodies=MappingProxyType(bodies),
+        due_kinds=MappingProxyType({d["id"]: DueKind(d["id"], _label(d["label"])) for d in data.get("due_dates", [])}),
+        statements=MappingProxyType({s["id"]: Statement(s["id"], _label(s["label"])) for s in data.get("statements", [])}),
+        roles=tuple(data.get("roles", [])), source=path, digest=digest, text=text,
+    )
+
+
+def check_graph(d: Definition, data: dict[str, Any], lines: Lines) -> None:
+    """The graph checks: one initial state, final states are final, all reachable, names exist."""
+
+    def fail(at: tuple[Any, ...], problem: str) -> None:
+        raise InvalidDefinition(d.source, _line(lines, at), _element(at), problem)
+
+    initials = [i for i, s in enumerate(data["states"]) if s.get("initial")]
+    if len(initials) != 1:
+        fail(("states",) if not initials else ("states", initials[1]),
+             f"exactly one state must be initial (found {len(initials)})")
+    if not d.final_states:
+        fail(("states",), "at least one state must be final")
+    for i, s in enumerate(data["states"]):
+        if s.get("initial") and s.get("final"):
+            fail(("states", i), "a state cannot be both initial and final")
+
+    for bi, body in enumerate(d.bodies.values()):
+        if body.proposes_to and body.proposes_to not in d.bodies:
+            fail(("parties",), f"body {body.id!r} proposes to unknown body {body.proposes_to!r}")
+
+    for i, t in enumerate(d.transitions):
+        at = ("transitions", i)
+        for j, src in enumerate(t.sources):
+            if src not in d.states:
+                fail(at + ("from",), f"unknown state {src!r}")
+            if d.states[src].final:
+                fail(at + ("from",), f"transition {t.trigger!r} leaves final state {src!r}")
+        if t.dest != "=" and t.dest not in d.states:
+            fail(at + ("to",), f"unknown state {t.dest!r}")
+        for key, names, known in (
+            ("bodies", t.bodies, d.bodies), ("joint", t.joint, d.parties),
+            ("sets_due", t.sets_due, d.due_kinds), ("closes_due", t.closes_due, d.due_kinds),
+            ("statements", t.statements, d.statements),
+        ):
+            for name in names:
+                if name not in known:
+                    fail(at + (key,), f"unknown {key.rstrip('s').replace('_', ' ')} {name!r}")
+        for name in t.roles:
+            if name not in d.roles:
+                fail(at + ("roles",), f"unknown role {name!r}")
+        for name in t.guards:
+            if get_guard(name) is None:
+                fail(at + ("guards",), f"unknown guard {name!r}")
+        if t.on_refusal is not None:
+            if t.on_refusal not in d.states:
+                fail(at + ("on_refusal",), f"unknown state {t.on_refusal!r}")
+            if not t.joint:
+                fail(at + ("on_refusal",), "on_refusal needs a joint decision (joint: [...])")
+        for party in t.joint:
+            if t.bodies and not any(d.bodies[b].party == party for b in t.bodies):
+                fail(at + ("joint",), f"no body of party {party!r} may take this decision")
+        if "due" in t.requires and not t.sets_due:
+            fail(at + ("requires",), "requires a due date but sets none (sets_due: [...])")
+        dup = [
+            o for o in d.transitions[:i]
+            if o.trigger == t.trigger and set(o.sources) & set(t.sources)
+        ]
+        if dup:
+            fail(at + ("trigger",), f"trigger {t.trigger!r} is already defined from the same state")
+
+    edges: dict[str, set[str]] = {s: set() for s in d.states}
+    for t in d.transitions:
+        for src in t.sources:
+            edges[src].add(src if t.dest == "=" else t.dest)
+            if t.on_refusal:
+                edges[src].add(t.on_refusal)
+    reachable = _closure(d.initial.id, edges)
+    for i, s in enumerate(d.states.values()):
+        if s.id not in reachable:
+            fail(("states", i), f"state {s.id!r} cannot be reached from {d.initial.id!r}")
+    finals = set(d.final_states)
+    for i, s in enumerate(d.states.values()):
+        if not s.final and not (_closure(s.id, edges) & finals):
+            fail(("states", i), f"state {s.id!r} is a trap: no final state can be reached from it")
+
+
+def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for nxt in edges[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen

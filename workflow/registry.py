@@ -1,0 +1,72 @@
+"""The definitions known to this installation: shipped ones and the user's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from workflow.definition import Definition
+from workflow.errors import DefinitionNotFound, InvalidDefinition
+from workflow.loading import load_file, load_text
+
+
+class Registry:
+    """Definitions by id and version, loaded and validated once."""
+
+    def __init__(self, definitions: Iterable[Definition] = ()) -> None:
+        self._by_key: dict[tuple[str, int], Definition] = {}
+        for d in definitions:
+            self.add(d)
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[Path]) -> "Registry":
+        """Every ``*.yaml`` file in the given folders (or the files themselves)."""
+        registry = cls()
+        for path in paths:
+            files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+            for f in files:
+                registry.add(load_file(f))
+        return registry
+
+    def add(self, definition: Definition) -> None:
+        known = self._by_key.get(definition.key)
+        if known is not None and known.digest != definition.digest:
+            raise InvalidDefinition(
+                definition.source, None, f"{definition.id} v{definition.version}",
+                f"the same id and version is also defined, differently, in {known.source}; "
+                "give a changed definition a new version",
+            )
+        self._by_key[definition.key] = definition
+
+    def add_text(self, text: str, source: str) -> Definition:
+        definition = load_text(text, source)
+        self.add(definition)
+        return definition
+
+    def get(self, definition_id: str, version: int | None = None) -> Definition:
+        if version is None:
+            versions = [v for (i, v) in self._by_key if i == definition_id]
+            if not versions:
+                raise DefinitionNotFound(definition_id)
+            version = max(versions)
+        try:
+            return self._by_key[(definition_id, version)]
+        except KeyError:
+            raise DefinitionNotFound(definition_id, version) from None
+
+    def has(self, definition_id: str, version: int) -> bool:
+        return (definition_id, version) in self._by_key
+
+    def latest(self) -> list[Definition]:
+        """The newest version of every definition, by id."""
+        newest: dict[str, Definition] = {}
+        for d in self._by_key.values():
+            if d.id not in newest or d.version > newest[d.id].version:
+                newest[d.id] = d
+        return [newest[k] for k in sorted(newest)]
+
+
+def default_registry() -> Registry:
+    from workflow.paths import definition_search_path
+
+    return Registry.from_paths(definition_search_path())

@@ -1,0 +1,403 @@
+"""The repository: cases and audit entries to tables and back.
+
+Every decision is one transaction: the case row is updated only if its version
+is still the one that was read (optimistic locking), and its audit entries are
+inserted in the same transaction, so a decision is either wholly there or not
+at all.  On SQLite, write transactions start with ``BEGIN IMMEDIATE`` and wait
+for a busy database up to a timeout; on PostgreSQL the version check in the
+``UPDATE`` decides between two clerks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+
+from workflow.audit import Entry, canonical_json
+from workflow.case import Case, DiaryNumber
+from workflow.decisions import PartialDate
+from workflow.definition import Definition
+from workflow.errors import CaseNotFound, ConcurrentUpdate, DuplicateCase, StorageError
+from workflow.store.tables import audit_entries, case_numbers, cases, definition_versions, due_dates
+
+HEAD_REVISION = "0001"
+"""The newest migration; a test checks it equals Alembic's head."""
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def _redact(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+class Store:
+    """One database: SQLite (a file) or PostgreSQL."""
+
+    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.url = url
+        try:
+            parsed = sa.engine.make_url(url)
+        except exc.ArgumentError:
+            raise StorageError(f"not a database URL: {url!r} (e.g. sqlite:///path/wf.sqlite3)")
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                folder = Path(parsed.database).expanduser().parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise StorageError(f"cannot create the database folder {folder}: {e.strerror}")
+            kwargs["connect_args"] = {"timeout": timeout}
+        elif self.dialect == "postgresql":
+            kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout))}
+            kwargs["pool_pre_ping"] = False
+        try:
+            self.engine = sa.create_engine(url, **kwargs)
+        except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as e:
+            raise StorageError(f"cannot use database {_redact(url)}: {e}")
+        if self.dialect == "sqlite":
+            self._sqlite_setup(timeout)
+
+    def _sqlite_setup(self, timeout: float) -> None:
+        @event.listens_for(self.engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            write = conn.get_execution_options().get("wf_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- transactions and errors ------------------------------------------------
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except exc.OperationalError as e:
+            text = str(e.orig) if e.orig is not None else str(e)
+            if "locked" in text or "busy" in text:
+                raise StorageError(
+                    "the database stayed busy (locked by another writer) past the timeout; try again"
+                )
+            raise StorageError(f"cannot use database {_redact(self.url)}: {text.strip().splitlines()[0]}")
+        except exc.DBAPIError as e:
+            text = str(e.orig) if e.orig is not None else str(e)
+            raise StorageError(f"database error: {text.strip().splitlines()[0] if text.strip() else e}")
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        with self._errors(), self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        with self._errors(), self.engine.connect() as conn:
+            conn = conn.execution_options(wf_write=True)
+            with conn.begin():
+                yield conn
+
+    # -- schema -----------------------------------------------------------------
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at, or ``None`` for an empty database."""
+        with self.reading() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema up to ``revision`` with the Alembic migrations."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self._errors(), self.engine.connect() as conn:
+            conn = conn.execution_options(wf_write=True)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            conn.commit()
+
+    def ensure_schema(self) -> None:
+        """Create the schema in an empty database; refuse one that needs an upgrade."""
+        current = self.revision()
+        if current == HEAD_REVISION:
+            return
+        if current is None:
+            self.upgrade()
+            return
+        raise StorageError(
+            f"the database schema is at revision {current}, this program needs {HEAD_REVISION}: "
+            "run 'wf db upgrade'"
+        )
+
+    # -- definitions ------------------------------------------------------------
+
+    def remember_definition(self, conn: sa.Connection, definition: Definition, source: str) -> None:
+        row = conn.execute(
+            sa.select(definition_versions.c.digest).where(
+                definition_versions.c.id == definition.id,
+                definition_versions.c.version == definition.version,
+            )
+        ).first()
+        if row is None:
+            conn.execute(definition_versions.insert().values(
+                id=definition.id, version=definition.version, digest=definition.digest, source=source,
+            ))
+
+    def definition_source(self, definition_id: str, version: int) -> tuple[str, str] | None:
+        with self.reading() as conn:
+            row = conn.execute(
+                sa.select(definition_versions.c.source, definition_versions.c.digest).where(
+                    definition_versions.c.id == definition_id,
+                    definition_versions.c.version == version,
+                )
+            ).first()
+        return (row[0], row[1]) if row else None
+
+    # -- cases ------------------------------------------------------------------
+
+    def create_case(self, case: Case, entries: Sequence[Entry], definition: Definition, source: str) -> None:
+        """Insert a new case with its first entries, in one transaction."""
+        with self.writing() as conn:
+            taken = conn.execute(
+                sa.select(case_numbers.c.number, case_numbers.c.case_id).where(
+                    case_numbers.c.number.in_([n.number for n in case.numbers])
+                )
+            ).first() if case.numbers else None
+            if taken is not None:
+                raise DuplicateCase(f"diary number {taken[0]!r} already belongs to case {taken[1]}")
+            if conn.execute(sa.select(cases.c.id).where(cases.c.id == case.id)).first():
+                raise DuplicateCase(f"case {case.id} already exists")
+            self.remember_definition(conn, definition, source)
+            conn.execute(cases.insert().values(**self._case_row(case)))
+            if case.numbers:
+                conn.execute(case_numbers.insert(), [
+                    {"number": n.number, "case_id": case.id, "party": n.party, "position": i}
+                    for i, n in enumerate(case.numbers)
+                ])
+            self._append(conn, entries)
+            self._sync_due(conn, case)
+
+    def record(self, before: Case, after: Case, entries: Sequence[Entry]) -> None:
+        """Write a decision: the new case row and its entries, or nothing.
+
+        Raises :class:`ConcurrentUpdate` if the case changed since ``before`` was read.
+        """
+        try:
+            with self.writing() as conn:
+                result = conn.execute(
+                    cases.update()
+                    .where(cases.c.id == before.id, cases.c.version == before.version)
+                    .values(
+                        state=after.state, version=after.version, data=canonical_json(after.data),
+                        updated_at=after.updated_at, head_seq=after.head_seq, head_hash=after.head_hash,
+                    )
+                )
+                if result.rowcount != 1:
+                    raise ConcurrentUpdate(before.label, before.version)
+                self._append(conn, entries)
+                if after.data.get("due") != before.data.get("due"):
+                    self._sync_due(conn, after)
+        except StorageError as e:
+            if "UNIQUE" in str(e).upper() or "duplicate key" in str(e):
+                raise ConcurrentUpdate(before.label, before.version)
+            raise
+
+    def _append(self, conn: sa.Connection, entries: Sequence[Entry]) -> None:
+        conn.execute(audit_entries.insert(), [
+            {
+                "case_id": e.case_id, "seq": e.seq, "kind": e.kind, "actor": e.actor,
+                "recorded_at": e.recorded_at, "effective": e.effective, "trigger": e.trigger,
+                "from_state": e.from_state, "to_state": e.to_state, "reference": e.reference,
+                "payload": canonical_json(e.payload), "request_id": e.request_id,
+                "prev_hash": e.prev_hash, "hash": e.hash,
+            }
+            for e in entries
+        ])
+
+    def _sync_due(self, conn: sa.Connection, case: Case) -> None:
+        """Keep the due-date index table equal to the case's due dates."""
+        conn.execute(due_dates.delete().where(due_dates.c.case_id == case.id))
+        rows = [
+            {
+                "case_id": case.id, "name": name, "date": d["date"],
+                "due_on": PartialDate.parse(d["date"]).last_day(), "meeting": d.get("meeting"),
+                "status": d["status"],
+            }
+            for name, d in sorted(case.data.get("due", {}).items())
+        ]
+        if rows:
+            conn.execute(due_dates.insert(), rows)
+
+    @staticmethod
+    def _case_row(case: Case) -> dict[str, Any]:
+        return {
+            "id": case.id, "definition_id": case.definition_id,
+            "definition_version": case.definition_version, "state": case.state,
+            "title": case.title, "version": case.version, "data": canonical_json(case.data),
+            "opened_at": case.opened_at, "updated_at": case.updated_at,
+            "head_seq": case.head_seq, "head_hash": case.head_hash,
+        }
+
+    def find_case_id(self, conn: sa.Connection, key: str) -> str:
+        row = conn.execute(sa.select(cases.c.id).where(cases.c.id == key)).first()
+        if row is None:
+            row = conn.execute(
+                sa.select(case_numbers.c.case_id).where(case_numbers.c.number == key.strip())
+            ).first()
+        if row is None:
+            raise CaseNotFound(key)
+        return str(row[0])
+
+    def case(self, key: str) -> Case:
+        """A case by id or by any of its diary numbers."""
+        with self.reading() as conn:
+            case_id = self.find_case_id(conn, key)
+            return self._load_cases(conn, sa.select(cases).where(cases.c.id == case_id))[0]
+
+    def _load_cases(self, conn: sa.Connection, query: sa.Select[Any]) -> list[Case]:
+        rows = conn.execute(query).mappings().all()
+        if not rows:
+            return []
+        numbers: dict[str, list[DiaryNumber]] = {}
+        ids = [r["id"] for r in rows]
+        for chunk in range(0, len(ids), 500):
+            for n in conn.execute(
+                sa.select(case_numbers).where(case_numbers.c.case_id.in_(ids[chunk:chunk + 500]))
+                .order_by(case_numbers.c.case_id, case_numbers.c.position)
+            ).mappings():
+                numbers.setdefault(n["case_id"], []).append(DiaryNumber(n["number"], n["party"]))
+        return [
+            Case(
+                id=r["id"], definition_id=r["definition_id"], definition_version=r["definition_version"],
+                state=r["state"], title=r["title"], numbers=numbers.get(r["id"], []),
+                data=json.loads(r["data"]), version=r["version"], opened_at=r["opened_at"],
+                updated_at=r["updated_at"], head_seq=r["head_seq"], head_hash=r["head_hash"],
+            )
+            for r in rows
+        ]
+
+    def cases(
+        self,
+        *,
+        definition: str | None = None,
+        state: str | None = None,
+        overdue_on: dt.date | None = None,
+        due_before: dt.date | None = None,
+        limit: int | None = None,
+    ) -> list[Case]:
+        """Cases matching every filter given, oldest first."""
+        query = sa.select(cases)
+        if definition:
+            query = query.where(cases.c.definition_id == definition)
+        if state:
+            query = query.where(cases.c.state == state)
+        for before in (overdue_on, due_before):
+            if before is not None:
+                query = query.where(cases.c.id.in_(
+                    sa.select(due_dates.c.case_id).where(
+                        due_dates.c.status == "open", due_dates.c.due_on < before
+                    )
+                ))
+        query = query.order_by(cases.c.opened_at, cases.c.id)
+        if limit:
+            query = query.limit(limit)
+        with self.reading() as conn:
+            return self._load_cases(conn, query)
+
+    # -- the log ----------------------------------------------------------------
+
+    def entries(self, case_id: str) -> list[Entry]:
+        with self.reading() as conn:
+            return self._entries(conn, case_id)
+
+    def _entries(self, conn: sa.Connection, case_id: str) -> list[Entry]:
+        rows = conn.execute(
+            sa.select(audit_entries).where(audit_entries.c.case_id == case_id)
+            .order_by(audit_entries.c.seq)
+        ).mappings()
+        return [_entry(r) for r in rows]
+
+    def entries_for_request(self, case_id: str, request_id: str) -> list[Entry]:
+        """The entries a decision with this request id wrote, if it was recorded."""
+        with self.reading() as conn:
+            first = conn.execute(
+                sa.select(audit_entries.c.seq).where(
+                    audit_entries.c.case_id == case_id, audit_entries.c.request_id == request_id
+                )
+            ).scalar()
+            if first is None:
+                return []
+            rows = conn.execute(
+                sa.select(audit_entries).where(
+                    audit_entries.c.case_id == case_id, audit_entries.c.seq >= first
+                ).order_by(audit_entries.c.seq)
+            ).mappings()
+            out = []
+            for r in rows:
+                e = _entry(r)
+                if out and (e.kind == "decision" or e.request_id is not None or e.kind == "opened"):
+                    break
+                out.append(e)
+            return out
+
+    def iter_logs(self, case_ids: Iterable[str] | None = None) -> Iterator[tuple[Case, list[Entry]]]:
+        """Every case (or the given ones) with its log, one case at a time."""
+        with self.reading() as conn:
+            ids = list(case_ids) if case_ids is not None else [
+                r[0] for r in conn.execute(sa.select(cases.c.id).order_by(cases.c.id))
+            ]
+        for i in range(0, len(ids), 200):
+            chunk = ids[i:i + 200]
+            with self.reading() as conn:
+                loaded = {c.id: c for c in self._load_cases(conn, sa.select(cases).where(cases.c.id.in_(chunk)))}
+                logs: dict[str, list[Entry]] = {cid: [] for cid in chunk}
+                for r in conn.execute(
+                    sa.select(audit_entries).where(audit_entries.c.case_id.in_(chunk))
+                    .order_by(audit_entries.c.case_id, audit_entries.c.seq)
+                ).mappings():
+                    logs[r["case_id"]].append(_entry(r))
+            for cid in chunk:
+                if cid in loaded:
+                    yield loaded[cid], logs[cid]
+
+    def orphan_entry_cases(self) -> list[str]:
+        """Case ids that have audit entries but no case row (a deleted case)."""
+        with self.reading() as conn:
+            return [r[0] for r in conn.execute(
+                sa.select(audit_entries.c.case_id).distinct().where(
+                    audit_entries.c.case_id.not_in(sa.select(cases.c.id))
+                )
+            )]
+
+
+def _entry(r: Any) -> Entry:
+    return Entry(
+        case_id=r["case_id"], seq=r["seq"], kind=r["kind"], actor=r["actor"],
+        recorded_at=r["recorded_at"], effective=r["effective"], trigger=r["trigger"],
+        from_state=r["from_state"], to_state=r["to_state"], reference=r["reference"],
+        payload=json.loads(r["payload"]), request_id=r["request_id"],
+        prev_hash=r["prev_hash"], hash=r["hash"],
+    )
