@@ -1,0 +1,51 @@
+"""What every command shares: the API object, opened on first use, and output helpers."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import click
+
+if TYPE_CHECKING:
+    from workflow.api import Workflow
+
+
+class Context:
+    def __init__(self, database_url: str | None) -> None:
+        self.database_url = database_url
+        self._workflow: Workflow | None = None
+
+    @property
+    def workflow(self) -> "Workflow":
+        if self._workflow is None:
+            from workflow.api import Workflow
+
+            self._workflow = Workflow(self.database_url)
+        return self._workflow
+
+    def close(self) -> None:
+        if self._workflow is not None:
+            self._workflow.close()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A plain text table, columns as wide as their widest cell."""
+    rows = [["" if c is None else str(c) for c in r] for r in rows]
+    if not rows:
+        click.echo("(none)")
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

@@ -1,0 +1,89 @@
+"""The root ``wf`` group: global options, lazy subcommands, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from workflow.errors import WorkflowError
+
+COMMANDS = {
+    "definitions": ("workflow_cli.definitions", "definitions", "Process definitions: list, show, validate, draw."),
+    "case": ("workflow_cli.case", "case", "Open cases, record decisions, read where they stand."),
+    "audit": ("workflow_cli.audit", "audit", "Verify the audit log."),
+    "db": ("workflow_cli.db", "db", "The database schema: status and upgrade."),
+    "demo": ("workflow_cli.demo", "demo", "Replay the two real cases of the seeds into a fresh database."),
+}
+
+INTERNAL_ERROR = 70
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when they are used."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, attr, _help = self.lazy[name]
+            return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][2]) for name in sorted(self.lazy)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WorkflowError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing half-written was kept", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as e:  # the last guard: never a traceback for a user
+            if os.environ.get("WF_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(e).__name__}: {e} (set WF_DEBUG=1 for details)", err=True)
+            ctx.exit(INTERNAL_ERROR)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "database_url", envvar="WF_DATABASE_URL", metavar="URL",
+              help="Database URL (default: SQLite in ~/.local/share/wf/wf.sqlite3; env WF_DATABASE_URL).")
+@click.version_option(package_name="kansli-workflow", prog_name="wf")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """wf -- record the decisions of committees and councils, case by case.
+
+    Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 decision refused,
+    5 invalid input, 6 invalid definition, 7 conflict (changed by someone else),
+    8 database unavailable, 9 audit log does not verify, 10 not permitted,
+    11 duplicate case or diary number, 70 internal error.
+    """
+    from workflow_cli.context import Context
+
+    ctx.obj = Context(database_url)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main() -> None:
+    cli.main(prog_name="wf")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Plain data views of definitions, cases and entries, for JSON output and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from workflow.audit import Entry
+from workflow.case import Case
+from workflow.decisions import PartialDate
+from workflow.definition import Definition
+from workflow.engine import Possibility
+
+
+def definition_json(d: Definition) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "version": d.version,
+        "label": {"sv": d.label.sv, "en": d.label.en},
+        "description": d.description,
+        "parties": [
+            {"id": p.id, "name": p.name, "bodies": [
+                {"id": b, "label": {"sv": d.bodies[b].label.sv, "en": d.bodies[b].label.en},
+                 "kind": d.bodies[b].kind, "proposes_to": d.bodies[b].proposes_to}
+                for b in p.bodies
+            ]}
+            for p in d.parties.values()
+        ],
+        "states": [
+            {"id": s.id, "label": {"sv": s.label.sv, "en": s.label.en}, "initial": s.initial,
+             "final": s.final, "phase": s.phase}
+            for s in d.states.values()
+        ],
+        "transitions": [
+            {"trigger": t.trigger, "label": {"sv": t.label.sv, "en": t.label.en},
+             "from": list(t.sources), "to": t.dest, "bodies": list(t.bodies), "joint": list(t.joint),
+             "on_refusal": t.on_refusal, "requires": sorted(t.requires), "sets_due": list(t.sets_due),
+             "closes_due": list(t.closes_due), "guards": list(t.guards),
+             "statements": list(t.statements), "roles": list(t.roles)}
+            for t in d.transitions
+        ],
+        "due_dates": [{"id": k.id, "label": {"sv": k.label.sv, "en": k.label.en}} for k in d.due_kinds.values()],
+        "source": d.source,
+        "digest": d.digest,
+    }
+
+
+def due_rows(case: Case, today: dt.date) -> list[dict[str, Any]]:
+    """The case's due dates with whether each is overdue at ``today``."""
+    rows = []
+    for name, d in sorted(case.data.get("due", {}).items()):
+        last = PartialDate.parse(d["date"]).last_day()
+        rows.append({
+            "name": name, "date": d["date"], "meeting": d.get("meeting"), "status": d["status"],
+            "reference": d.get("reference"), "due_on": last.isoformat(),
+            "overdue": d["status"] == "open" and last < today,
+        })
+    return rows
+
+
+def case_json(case: Case, definition: Definition, possible: list[Possibility], today: dt.date) -> dict[str, Any]:
+    out = case.to_json()
+    state = definition.states.get(case.state)
+    out["state_label"] = {"sv": state.label.sv, "en": state.label.en} if state else None
+    out["final"] = bool(state and state.final)
+    out["due_dates"] = due_rows(case, today)
+    out["awaiting"] = [
+        {"trigger": trigger, "decided": sorted(parties),
+         "awaiting": [p.awaiting for p in possible if p.trigger == trigger][0] if any(p.trigger == trigger for p in possible) else []}
+        for trigger, parties in sorted(case.data.get("joint", {}).items())
+    ]
+    out["possible"] = [p.to_json() for p in possible]
+    return out
+
+
+def entry_summary(e: Entry) -> str:
+    """One line saying what an entry did."""
+    p = e.payload
+    if e.kind == "opened":
+        return "case opened: " + p.get("title", "")
+    if e.kind == "decision":
+        text = f"{e.trigger}: {e.from_state} -> {e.to_state}"
+        joint = p.get("joint")
+        if joint:
+            if p.get("outcome") == "no":
+                text += f" ({joint['party']} said no)"
+            elif joint["awaiting"]:
+                text = f"{e.trigger}: {joint['party']} decided; awaiting {', '.join(joint['awaiting'])}"
+            else:
+                text += f" ({joint['party']} decided last)"
+        if p.get("amount"):
+            text += f"; {p['amount']} SEK"
+        return text
+    if e.kind == "due":
+        old, new = p.get("old"), p.get("new")
+        def fmt(x: dict[str, Any] | None) -> str:
+            if not x:
+                return "-"
+            return f"{x['meeting']} meeting {x['date']}" if x.get("meeting") else x["date"]
+        if p["action"] == "met":
+            return f"due date {p['name']} met (was {fmt(old)})"
+        if p["action"] == "moved":
+            return f"due date {p['name']} moved {fmt(old)} -> {fmt(new)}"
+        return f"due date {p['name']} set to {fmt(new)}"
+    if e.kind == "note":
+        return "note: " + p.get("note", "")
+    return e.kind
