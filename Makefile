@@ -1,0 +1,29 @@
+# make demo -- set everything up and replay the seeds' two real cases (SQLite).
+# make test -- the whole test suite, on SQLite and a throwaway PostgreSQL server.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench deps clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+deps: $(STAMP)
+	scripts/ensure-graphviz.sh
+
+demo: deps
+	$(VENV)/bin/wf demo
+
+test: deps
+	scripts/test.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check workflow cli tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
