@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from workflow import engine
+from workflow import engine, events
 from workflow.audit import Entry, Problem, verify_chain
 from workflow.case import Case, DiaryNumber
 from workflow.decisions import Decision, PartialDate
@@ -75,6 +75,7 @@ class Workflow:
         self._store: Store | None = None
         self._timeout = timeout
         self.clock = clock
+        self._listeners: list[events.Listener] = []
 
     # -- parts, opened lazily ---------------------------------------------------
 
@@ -203,13 +204,26 @@ class Workflow:
         definition = self.definition_of(case)
         after, entries = engine.decide(definition, case, decision, self.clock())
         self.store.record(case, after, entries)
+        events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
 
     def add_note(self, key: str, text: str, *, actor: str) -> Recorded:
         case = self.case(key)
         after, entries = engine.note(self.definition_of(case), case, text, actor, self.clock())
         self.store.record(case, after, entries)
+        events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
+
+    def add_listener(self, listener: "events.Listener") -> "events.Listener":
+        """Call ``listener(case, entries, recipients)`` after each decision this object commits.
+
+        See :mod:`workflow.events`: never before the commit, never for a
+        refused or replayed decision; a listener that raises is logged only.
+        """
+        if not callable(listener):
+            raise TypeError(f"a listener must be callable, not {type(listener).__name__}")
+        self._listeners.append(listener)
+        return listener
 
     def history(self, key: str) -> list[Entry]:
         """Every audit entry of the case, in order."""
