@@ -156,8 +156,8 @@ def _check_schema(data: dict[str, Any], lines: Lines, path: str) -> None:
     try:
         _validator()(data)
     except fastjsonschema.JsonSchemaValueException as exc:
-        at = tuple(exc.path[1:]) if exc.path else ()
-        message = exc.message.replace("data.", "", 1).replace("data ", "", 1)
+        at = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in (exc.path or [])[1:])
+        message = exc.message.removeprefix(exc.name or "data").strip() or exc.message
         raise InvalidDefinition(path, _line(lines, at), _element(at), message)
 
 
@@ -258,14 +258,15 @@ def check_graph(d: Definition, data: dict[str, Any], lines: Lines) -> None:
                 fail(at + ("from",), f"transition {t.trigger!r} leaves final state {src!r}")
         if t.dest != "=" and t.dest not in d.states:
             fail(at + ("to",), f"unknown state {t.dest!r}")
-        for key, names, known in (
-            ("bodies", t.bodies, d.bodies), ("joint", t.joint, d.parties),
-            ("sets_due", t.sets_due, d.due_kinds), ("closes_due", t.closes_due, d.due_kinds),
-            ("statements", t.statements, d.statements),
+        for key, what, names, known in (
+            ("bodies", "body", t.bodies, d.bodies), ("joint", "party", t.joint, d.parties),
+            ("sets_due", "due date", t.sets_due, d.due_kinds),
+            ("closes_due", "due date", t.closes_due, d.due_kinds),
+            ("statements", "statement", t.statements, d.statements),
         ):
             for name in names:
                 if name not in known:
-                    fail(at + (key,), f"unknown {key.rstrip('s').replace('_', ' ')} {name!r}")
+                    fail(at + (key,), f"unknown {what} {name!r}")
         for name in t.roles:
             if name not in d.roles:
                 fail(at + ("roles",), f"unknown role {name!r}")
