@@ -16,6 +16,7 @@ COMMANDS = {
     "case": ("workflow_cli.case", "case", "Open cases, record decisions, read where they stand."),
     "audit": ("workflow_cli.audit", "audit", "Verify the audit log."),
     "db": ("workflow_cli.db", "db", "The database schema: status and upgrade."),
+    "roles": ("workflow_cli.roles", "roles", "Who may decide: grant, list and revoke actors' roles."),
     "demo": ("workflow_cli.demo", "demo", "Replay the two real cases of the seeds into a fresh database."),
 }
 
@@ -65,9 +66,11 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", envvar="WF_DATABASE_URL", metavar="URL",
               help="Database URL (default: SQLite in ~/.local/share/wf/wf.sqlite3; env WF_DATABASE_URL).")
+@click.option("--roles", "roles_file", envvar="WF_ROLES_FILE", metavar="FILE",
+              help="A YAML file of actors' roles (actors: {name: [role, ...]}; env WF_ROLES_FILE).")
 @click.version_option(package_name="kansli-workflow", prog_name="wf")
 @click.pass_context
-def cli(ctx: click.Context, database_url: str | None) -> None:
+def cli(ctx: click.Context, database_url: str | None, roles_file: str | None) -> None:
     """wf -- record the decisions of committees and councils, case by case.
 
     Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 decision refused,
@@ -77,7 +80,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     """
     from workflow_cli.context import Context
 
-    ctx.obj = Context(database_url)
+    ctx.obj = Context(database_url, roles_file=roles_file)
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -8,6 +8,7 @@ can say what "now" is.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -69,8 +70,10 @@ class Workflow:
         registry: Registry | None = None,
         clock: Clock = utc_now,
         timeout: float | None = None,
+        roles_file: str | None = None,
     ) -> None:
         self._url = database_url
+        self._roles_file = roles_file
         self._registry = registry
         self._store: Store | None = None
         self._timeout = timeout
@@ -141,6 +144,7 @@ class Workflow:
     ) -> Case:
         """Open a case of a definition; ``numbers`` are diary numbers, ``PARTY=NUMBER`` or plain."""
         definition = self.definition(definition_id, version)
+        self._permit(definition, None, actor)
         dnrs = [n if isinstance(n, DiaryNumber) else parse_diary_number(n) for n in numbers]
         when = PartialDate.parse(effective) if isinstance(effective, str) else effective
         case, entries = engine.open_case(
@@ -186,29 +190,48 @@ class Workflow:
         since the caller read it.
         """
         case = self.case(key)
-        if decision.request_id:
-            done = self.store.entries_for_request(case.id, decision.request_id)
-            if done:
-                if done[0].trigger != decision.trigger or done[0].reference != (
-                    str(decision.reference) if decision.reference else None
-                ):
-                    raise InvalidInput(
-                        f"request id {decision.request_id!r} was already used for another decision "
-                        f"({done[0].trigger} {done[0].reference})"
-                    )
-                return Recorded(case, tuple(done), replayed=True)
-        if expected_version is not None and expected_version != case.version:
-            from workflow.errors import ConcurrentUpdate
+        self._permit(self.definition_of(case), decision.trigger, decision.actor)
+        done = self._recorded_before(case, decision)
+        if done is not None:
+            return done
+        from workflow.errors import ConcurrentUpdate
 
+        if expected_version is not None and expected_version != case.version:
             raise ConcurrentUpdate(case.label, expected_version)
         definition = self.definition_of(case)
         after, entries = engine.decide(definition, case, decision, self.clock())
-        self.store.record(case, after, entries)
+        try:
+            self.store.record(case, after, entries)
+        except ConcurrentUpdate:
+            # The same request sent twice at once: the loser answers with the winner's recording.
+            done = self._recorded_before(self.case(case.id), decision)
+            if done is not None:
+                return done
+            raise
         events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
 
+    def _recorded_before(self, case: Case, decision: Decision) -> Recorded | None:
+        """What a decision with the same request id recorded, if any; another decision under it is refused."""
+        if not decision.request_id:
+            return None
+        done = self.store.entries_for_request(case.id, decision.request_id)
+        if not done:
+            return None
+        first = done[0]
+        wanted = {**decision.to_json(), "actor": (decision.actor or "").strip()}
+        differs = sorted(k for k, v in wanted.items() if k in first.payload and first.payload[k] != v)
+        if first.trigger != decision.trigger or differs:
+            raise InvalidInput(
+                f"request id {decision.request_id!r} was already used for another decision "
+                f"({first.trigger} {first.reference or ''}, recorded as entry {first.seq}"
+                + (f"; differs in: {', '.join(differs)}" if differs else "") + ")"
+            )
+        return Recorded(case, tuple(done), replayed=True)
+
     def add_note(self, key: str, text: str, *, actor: str) -> Recorded:
         case = self.case(key)
+        self._permit(self.definition_of(case), None, actor)
         after, entries = engine.note(self.definition_of(case), case, text, actor, self.clock())
         self.store.record(case, after, entries)
         events.notify(after, entries, self._listeners)
@@ -228,6 +251,20 @@ class Workflow:
     def history(self, key: str) -> list[Entry]:
         """Every audit entry of the case, in order."""
         return self.store.entries(self.case(key).id)
+
+    # -- who may decide ---------------------------------------------------------
+
+    def actor_roles(self) -> dict[str, set[str]]:
+        """Actor -> roles, from the roles file (``roles_file`` or ``WF_ROLES_FILE``) and the database."""
+        from workflow.roles import load_roles_file, merge
+
+        path = self._roles_file or os.environ.get("WF_ROLES_FILE")
+        return merge(load_roles_file(path) if path else {}, self.store.actor_roles())
+
+    def _permit(self, definition: Definition, trigger: str | None, actor: str) -> None:
+        from workflow.roles import check
+
+        check(definition, trigger, actor, self.actor_roles())
 
     # -- the audit log ----------------------------------------------------------
 

@@ -24,9 +24,16 @@ from workflow.case import Case, DiaryNumber
 from workflow.decisions import PartialDate
 from workflow.definition import Definition
 from workflow.errors import CaseNotFound, ConcurrentUpdate, DuplicateCase, StorageError
-from workflow.store.tables import audit_entries, case_numbers, cases, definition_versions, due_dates
+from workflow.store.tables import (
+    actor_roles,
+    audit_entries,
+    case_numbers,
+    cases,
+    definition_versions,
+    due_dates,
+)
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest migration; a test checks it equals Alembic's head."""
 
 DEFAULT_TIMEOUT = 10.0
@@ -382,6 +389,62 @@ class Store:
             for cid in chunk:
                 if cid in loaded:
                     yield loaded[cid], logs[cid]
+
+    def chain_heads(self) -> list[tuple[str, int, str]]:
+        """(case id, last seq, its hash) of every case's log, as the entries say, by case id."""
+        last = (
+            sa.select(audit_entries.c.case_id, sa.func.max(audit_entries.c.seq).label("seq"))
+            .group_by(audit_entries.c.case_id).subquery()
+        )
+        query = (
+            sa.select(cases.c.id, audit_entries.c.seq, audit_entries.c.hash)
+            .select_from(cases)
+            .outerjoin(last, last.c.case_id == cases.c.id)
+            .outerjoin(audit_entries, sa.and_(
+                audit_entries.c.case_id == last.c.case_id, audit_entries.c.seq == last.c.seq))
+            .order_by(cases.c.id)
+        )
+        with self.reading() as conn:
+            return [(r[0], r[1] or 0, r[2] or "") for r in conn.execute(query)]
+
+    def entry_hashes(self, case_ids: Sequence[str]) -> dict[tuple[str, int], str]:
+        """(case id, seq) -> hash of every entry of the given cases' logs."""
+        out: dict[tuple[str, int], str] = {}
+        with self.reading() as conn:
+            for i in range(0, len(case_ids), 500):
+                for r in conn.execute(
+                    sa.select(audit_entries.c.case_id, audit_entries.c.seq, audit_entries.c.hash)
+                    .where(audit_entries.c.case_id.in_(case_ids[i:i + 500]))
+                ):
+                    out[(r[0], r[1])] = r[2]
+        return out
+
+    # -- roles ------------------------------------------------------------------
+
+    def actor_roles(self) -> dict[str, set[str]]:
+        """Actor -> roles, as granted in the database."""
+        out: dict[str, set[str]] = {}
+        with self.reading() as conn:
+            for actor, role in conn.execute(sa.select(actor_roles.c.actor, actor_roles.c.role)):
+                out.setdefault(actor, set()).add(role)
+        return out
+
+    def grant_role(self, actor: str, role: str, *, by: str, at: str) -> bool:
+        """Grant a role; False if the actor held it already."""
+        with self.writing() as conn:
+            held = conn.execute(sa.select(actor_roles.c.actor).where(
+                actor_roles.c.actor == actor, actor_roles.c.role == role)).first()
+            if held:
+                return False
+            conn.execute(actor_roles.insert().values(actor=actor, role=role, granted_at=at, granted_by=by))
+            return True
+
+    def revoke_role(self, actor: str, role: str) -> bool:
+        """Revoke a role; False if the actor did not hold it."""
+        with self.writing() as conn:
+            gone = conn.execute(actor_roles.delete().where(
+                actor_roles.c.actor == actor, actor_roles.c.role == role))
+            return bool(gone.rowcount)
 
     def orphan_entry_cases(self) -> list[str]:
         """Case ids that have audit entries but no case row (a deleted case)."""

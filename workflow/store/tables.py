@@ -94,3 +94,13 @@ due_dates = Table(
     PrimaryKeyConstraint("case_id", "name"),
     Index("ix_due_dates_status_due_on", "status", "due_on"),
 )
+
+actor_roles = Table(
+    "actor_roles",
+    metadata,
+    Column("actor", String(200), nullable=False),
+    Column("role", String(64), nullable=False),
+    Column("granted_at", String(32), nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    PrimaryKeyConstraint("actor", "role"),
+)
