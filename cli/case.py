@@ -66,15 +66,24 @@ def open_(ctx: Context, definition_id: str, title: str, numbers: tuple[str, ...]
 @click.option("--due-before", metavar="DATE", help="Only cases with an open due date before DATE.")
 @click.option("--today", metavar="DATE", help="What day it is, for --overdue (default: today).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many cases.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None,
+              help="table (default), json, or csv (UTF-8 with BOM, for Excel).")
 @json_option
 @pass_context
 def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool, due_before: str | None,
-          today: str | None, limit: int | None, as_json: bool) -> None:
+          today: str | None, limit: int | None, fmt: str | None, as_json: bool) -> None:
     """Cases, filtered."""
     day = _today(today)
     found = ctx.workflow.cases(definition=definition, state=state, overdue=overdue,
                                due_before=due_before, today=day, limit=limit)
-    if as_json:
+    if fmt == "csv":
+        from workflow.exchange.csv_io import cases_csv
+
+        out = click.get_binary_stream("stdout")
+        out.write(cases_csv(found, day))
+        out.flush()
+        return
+    if as_json or fmt == "json":
         emit_json([c.to_json() for c in found])
         return
     from workflow.present import due_rows

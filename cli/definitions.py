@@ -86,3 +86,8 @@ def validate(files: tuple[str, ...]) -> None:
         raise InvalidDefinition(
             f"{failed} of {len(files)} file(s)", None, "validate", "see the messages above"
         )
+
+
+from workflow_cli.exchange import definitions_export  # noqa: E402  (cheap: click only)
+
+definitions.add_command(definitions_export, "export")

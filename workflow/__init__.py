@@ -11,6 +11,8 @@ rendering (Graphviz) only when something is drawn.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from workflow.api import Recorded, VerifyReport, Workflow, parse_diary_number
 from workflow.audit import Entry, Problem
 from workflow.case import Case, DiaryNumber
@@ -32,6 +34,7 @@ from workflow.errors import (
     TransitionNotAllowed,
     WorkflowError,
 )
+from workflow.events import Listener, register_listener, unregister_listener
 from workflow.guards import register_guard
 from workflow.loading import load_file, load_text
 from workflow.registry import Registry
@@ -51,9 +54,12 @@ __all__ = [
     "DueSpec",
     "DuplicateCase",
     "Entry",
+    "ImportReport",
     "InvalidDefinition",
     "InvalidInput",
     "Label",
+    "Listener",
+    "NotArchivable",
     "NotFound",
     "PartialDate",
     "Party",
@@ -69,9 +75,48 @@ __all__ = [
     "VerifyReport",
     "Workflow",
     "WorkflowError",
+    "cases_csv",
+    "cases_to_erms",
+    "definition_to_bpmn",
+    "due_rows_csv",
+    "export_bytes",
+    "export_cases",
+    "import_cases",
     "load_file",
     "load_text",
     "parse_amount",
     "parse_diary_number",
     "register_guard",
+    "register_listener",
+    "unregister_listener",
 ]
+
+# The exchange formats (JSON, CSV, BPMN, ERMS) are imported on first use, so
+# that commands which do not use them do not pay for them at start-up.
+_EXCHANGE = {
+    "ImportReport": "workflow.exchange.cases",
+    "export_bytes": "workflow.exchange.cases",
+    "export_cases": "workflow.exchange.cases",
+    "import_cases": "workflow.exchange.cases",
+    "cases_csv": "workflow.exchange.csv_io",
+    "due_rows_csv": "workflow.exchange.csv_io",
+    "definition_to_bpmn": "workflow.exchange.bpmn",
+    "NotArchivable": "workflow.exchange.erms",
+    "cases_to_erms": "workflow.exchange.erms",
+}
+
+if TYPE_CHECKING:
+    from workflow.exchange.bpmn import definition_to_bpmn
+    from workflow.exchange.cases import ImportReport, export_bytes, export_cases, import_cases
+    from workflow.exchange.csv_io import cases_csv, due_rows_csv
+    from workflow.exchange.erms import NotArchivable, cases_to_erms
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXCHANGE:
+        import importlib
+
+        value = getattr(importlib.import_module(_EXCHANGE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'workflow' has no attribute {name!r}")

@@ -1,0 +1,182 @@
+"""``wf export``, ``wf import``, ``wf archive export`` and ``wf definitions export``: exchange formats.
+
+Each command makes one call to :mod:`workflow.exchange` and writes the bytes.
+Output files are written whole or not at all (a temporary file in the same
+folder, renamed into place), so a failed export never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from workflow_cli.context import Context, pass_context
+
+PROGRESS_THRESHOLD = 2000
+"""Show a progress bar on stderr for imports with more entries than this."""
+
+output_option = click.option(
+    "-o", "--output", "output", default="-", show_default=True, metavar="FILE",
+    help="Where to write ('-' for standard output).",
+)
+
+
+def write_output(output: str, data: bytes) -> None:
+    """Write ``data`` to a file atomically, or to standard output for ``-``."""
+    from workflow.errors import InvalidInput
+
+    if output == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return
+    target = Path(output)
+    if target.is_dir():
+        raise InvalidInput(f"cannot write {output}: it is a folder")
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise InvalidInput(f"cannot write {output}: {e.strerror or e}")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {output}: {e.strerror or e}")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _done(output: str, what: str) -> None:
+    if output != "-":
+        click.echo(f"wrote {what} to {output}", err=True)
+
+
+# -- wf export / wf import ---------------------------------------------------------
+
+
+@click.command("export")
+@click.argument("keys", nargs=-1, metavar="[CASE]...")
+@output_option
+@pass_context
+def export_cmd(ctx: Context, keys: tuple[str, ...], output: str) -> None:
+    """Export cases (default: all) with their full audit history as canonical JSON.
+
+    The file (format kansli-workflow/cases, version 1) carries the process
+    definitions it needs, so another database can import it with 'wf import'.
+    """
+    from workflow.exchange.cases import dumps, export_cases
+
+    doc = export_cases(ctx.workflow, keys or None)
+    write_output(output, dumps(doc))
+    _done(output, f"{len(doc['cases'])} case(s), {sum(len(c['entries']) for c in doc['cases'])} entries")
+
+
+@click.command("import")
+@click.argument("file", metavar="FILE")
+@pass_context
+def import_cmd(ctx: Context, file: str) -> None:
+    """Import cases from a 'wf export' file: all of them, or nothing.
+
+    Every hash chain is verified and every log replayed first; a file with a
+    broken chain, or with a case or diary number the database already has, is
+    refused and nothing is written.
+    """
+    from workflow.errors import InvalidInput
+    from workflow.exchange.cases import import_cases
+
+    try:
+        data = click.get_binary_stream("stdin").read() if file == "-" else Path(file).read_bytes()
+    except OSError as e:
+        raise InvalidInput(f"cannot read {file}: {e.strerror or e}")
+    bars: dict[str, object] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if total <= PROGRESS_THRESHOLD:
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            label = {"verify": "verifying", "write": "writing  "}.get(stage, stage)
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            bars[stage] = bar
+        bar.update(done - bar.pos)  # type: ignore[attr-defined]
+        if done >= total:
+            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+    try:
+        report = import_cases(ctx.workflow, data, source=file, progress=progress)
+    finally:
+        for bar in bars.values():
+            if not bar.finished:  # type: ignore[attr-defined]
+                bar.render_finish()  # type: ignore[attr-defined]
+    click.echo(f"imported {report.cases} case(s) with {report.entries} entries "
+               f"({', '.join(report.definitions)})")
+
+
+# -- wf archive --------------------------------------------------------------------
+
+
+@click.group("archive")
+def archive() -> None:
+    """Archive closed cases (CITS ERMS / FGS Ärendehantering 2.0)."""
+
+
+@archive.command("export")
+@click.argument("keys", nargs=-1, required=True, metavar="CASE...")
+@output_option
+@click.option("--agency", metavar="NAME", help="The archiving organisation (default: the cases' parties).")
+@click.option("--actor", default=lambda: os.environ.get("WF_ACTOR") or "kansli-workflow",
+              show_default="$WF_ACTOR", help="Who makes the export (recorded in the file).")
+@click.option("--no-validate", is_flag=True, help="Do not check the file against ERMS_v3.xsd.")
+@pass_context
+def archive_export(ctx: Context, keys: tuple[str, ...], output: str, agency: str | None, actor: str,
+                   no_validate: bool) -> None:
+    """Export closed cases as an ERMS case file; refuses a case not in a final state."""
+    from workflow.errors import WorkflowError
+    from workflow.exchange.erms import cases_to_erms, validate_erms
+
+    data = cases_to_erms(ctx.workflow, keys, agency=agency, actor=actor)
+    if not no_validate:
+        try:
+            problems = validate_erms(data)
+        except ImportError:
+            click.echo("note: xmlschema is not installed; the file was not validated", err=True)
+            problems = []
+        if problems:
+            raise WorkflowError(f"the ERMS file does not validate (not written): {problems[0]}")
+    write_output(output, data)
+    _done(output, f"{len(keys)} case file(s)")
+
+
+# -- wf definitions export -----------------------------------------------------------
+
+
+@click.command("export")
+@click.argument("definition_id")
+@click.option("--format", "fmt", type=click.Choice(["bpmn"]), default="bpmn", show_default=True)
+@click.option("--version", type=int, help="A version other than the newest.")
+@click.option("--layout", type=click.Choice(["auto", "dot", "grid"]), default="auto", show_default=True,
+              help="Diagram layout: Graphviz dot if installed (auto), or a plain grid.")
+@output_option
+def definitions_export(definition_id: str, fmt: str, version: int | None, layout: str, output: str) -> None:
+    """Export a definition as BPMN 2.0 XML with a laid-out diagram (BPMNDI)."""
+    from workflow.exchange.bpmn import definition_to_bpmn
+    from workflow.registry import default_registry
+
+    d = default_registry().get(definition_id, version)
+    exporters: dict[str, Callable[[], bytes]] = {
+        "bpmn": lambda: definition_to_bpmn(d, layout_engine=layout),  # type: ignore[arg-type]
+    }
+    write_output(output, exporters[fmt]())
+    _done(output, f"{d.id} v{d.version} as {fmt.upper()}")

@@ -1,0 +1,133 @@
+"""Bulk insertion of whole, already verified cases: the write half of an import.
+
+Everything goes in one write transaction -- definitions, case rows, diary
+numbers, audit entries, the due-date index -- with ``executemany`` batches, so
+a hundred thousand decisions take seconds, not one commit each.  Existing
+case ids and diary numbers are checked inside the same transaction, so two
+imports racing for the same case cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from workflow.audit import Entry, canonical_json
+from workflow.case import Case
+from workflow.decisions import PartialDate
+from workflow.definition import Definition
+from workflow.errors import DuplicateCase, InvalidInput, StorageError
+from workflow.store.repository import Store
+from workflow.store.tables import audit_entries, case_numbers, cases, definition_versions, due_dates
+
+BATCH = 2000
+"""Rows per ``executemany``."""
+
+LOOKUP = 500
+"""Keys per ``IN (...)`` lookup."""
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _entry_row(e: Entry) -> dict[str, Any]:
+    return {
+        "case_id": e.case_id, "seq": e.seq, "kind": e.kind, "actor": e.actor,
+        "recorded_at": e.recorded_at, "effective": e.effective, "trigger": e.trigger,
+        "from_state": e.from_state, "to_state": e.to_state, "reference": e.reference,
+        "payload": canonical_json(e.payload), "request_id": e.request_id,
+        "prev_hash": e.prev_hash, "hash": e.hash,
+    }
+
+
+def _due_rows(case: Case) -> list[dict[str, Any]]:
+    return [
+        {
+            "case_id": case.id, "name": name, "date": d["date"],
+            "due_on": PartialDate.parse(d["date"]).last_day(), "meeting": d.get("meeting"),
+            "status": d["status"],
+        }
+        for name, d in sorted(case.data.get("due", {}).items())
+    ]
+
+
+def insert_cases(
+    store: Store,
+    definitions: Sequence[tuple[Definition, str]],
+    items: Sequence[tuple[Case, Sequence[Entry]]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Insert new cases with their logs and the definitions they need, all or nothing.
+
+    Raises :class:`DuplicateCase` if a case id or diary number exists already,
+    and :class:`InvalidInput` if the database holds a different definition
+    under an id and version given here.  ``progress(n)`` is told how many
+    entries are written so far.
+    """
+    ids = [c.id for c, _e in items]
+    numbers = [n.number for c, _e in items for n in c.numbers]
+    try:
+        with store.writing() as conn:
+            for chunk in _chunks(ids, LOOKUP):
+                taken = conn.execute(sa.select(cases.c.id).where(cases.c.id.in_(chunk)).limit(1)).first()
+                if taken is not None:
+                    raise DuplicateCase(f"case {taken[0]} already exists; nothing was imported")
+            for chunk in _chunks(numbers, LOOKUP):
+                taken = conn.execute(
+                    sa.select(case_numbers.c.number, case_numbers.c.case_id)
+                    .where(case_numbers.c.number.in_(chunk)).limit(1)
+                ).first()
+                if taken is not None:
+                    raise DuplicateCase(
+                        f"diary number {taken[0]!r} already belongs to case {taken[1]}; nothing was imported"
+                    )
+            for d, source in definitions:
+                row = conn.execute(
+                    sa.select(definition_versions.c.digest).where(
+                        definition_versions.c.id == d.id, definition_versions.c.version == d.version
+                    )
+                ).first()
+                if row is None:
+                    conn.execute(definition_versions.insert().values(
+                        id=d.id, version=d.version, digest=d.digest, source=source,
+                    ))
+                elif row[0] != d.digest:
+                    raise InvalidInput(
+                        f"definition {d.id} v{d.version}: the database has a different definition "
+                        "under the same id and version; nothing was imported"
+                    )
+            for chunk in _chunks(items, BATCH):
+                conn.execute(cases.insert(), [Store._case_row(c) for c, _e in chunk])
+                rows = [
+                    {"number": n.number, "case_id": c.id, "party": n.party, "position": i}
+                    for c, _e in chunk for i, n in enumerate(c.numbers)
+                ]
+                if rows:
+                    conn.execute(case_numbers.insert(), rows)
+                dues = [r for c, _e in chunk for r in _due_rows(c)]
+                if dues:
+                    conn.execute(due_dates.insert(), dues)
+            written = 0
+            pending: list[dict[str, Any]] = []
+            for _c, entries in items:
+                pending.extend(_entry_row(e) for e in entries)
+                if len(pending) >= BATCH:
+                    conn.execute(audit_entries.insert(), pending)
+                    written += len(pending)
+                    pending = []
+                    if progress:
+                        progress(written)
+            if pending:
+                conn.execute(audit_entries.insert(), pending)
+                written += len(pending)
+                if progress:
+                    progress(written)
+    except StorageError as e:
+        if "UNIQUE" in str(e).upper() or "duplicate key" in str(e):
+            raise DuplicateCase(f"a case or diary number in the file was created meanwhile; nothing was imported ({e})")
+        raise
