@@ -17,6 +17,7 @@ deps: $(STAMP)
 
 demo: deps
 	$(VENV)/bin/wf demo
+	$(VENV)/bin/wf diagrams build --out demo-output
 
 test: deps
 	scripts/test.sh

@@ -252,3 +252,8 @@ def print_history(entries: "list[Entry]") -> None:
         (e.seq, e.effective or "", e.reference or "", entry_summary(e), e.actor, e.recorded_at[:19])
         for e in entries
     ])
+
+from workflow_cli.diagrams import case_diagram, case_timeline  # noqa: E402  (cheap: click only)
+
+case.add_command(case_diagram, "diagram")
+case.add_command(case_timeline, "timeline")

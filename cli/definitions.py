@@ -91,3 +91,7 @@ def validate(files: tuple[str, ...]) -> None:
 from workflow_cli.exchange import definitions_export  # noqa: E402  (cheap: click only)
 
 definitions.add_command(definitions_export, "export")
+
+from workflow_cli.diagrams import definition_diagram  # noqa: E402  (cheap: click only)
+
+definitions.add_command(definition_diagram, "diagram")

@@ -18,6 +18,7 @@ COMMANDS = {
     "db": ("workflow_cli.db", "db", "The database schema: status and upgrade."),
     "roles": ("workflow_cli.roles", "roles", "Who may decide: grant, list and revoke actors' roles."),
     "demo": ("workflow_cli.demo", "demo", "Replay the two real cases of the seeds into a fresh database."),
+    "diagrams": ("workflow_cli.diagrams", "diagrams", "Rebuild or check the committed process and case diagrams."),
     "export": ("workflow_cli.exchange", "export_cmd", "Export cases with their full history as JSON."),
     "import": ("workflow_cli.exchange", "import_cmd", "Import cases from a JSON export (verified, all or nothing)."),
     "archive": ("workflow_cli.exchange", "archive", "Archive closed cases as CITS ERMS (FGS Ärendehantering)."),
