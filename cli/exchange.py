@@ -31,7 +31,8 @@ def write_output(output: str, data: bytes) -> None:
     from workflow.errors import InvalidInput
 
     if output == "-":
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
+        sys.stdout.flush()
         stream.write(data)
         stream.flush()
         return
@@ -96,7 +97,7 @@ def import_cmd(ctx: Context, file: str) -> None:
     from workflow.exchange.cases import import_cases
 
     try:
-        data = click.get_binary_stream("stdin").read() if file == "-" else Path(file).read_bytes()
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as e:
         raise InvalidInput(f"cannot read {file}: {e.strerror or e}")
     bars: dict[str, object] = {}
