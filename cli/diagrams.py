@@ -51,9 +51,12 @@ def _emit(data: bytes, output: str | None, fmt: str) -> None:
         return
     if fmt in BINARY and sys.stdout.isatty():
         raise InvalidInput(f"{fmt} is binary; write it to a file with -o FILE")
-    stream = click.get_binary_stream("stdout")
-    stream.write(data)
-    stream.flush()
+    if fmt in BINARY:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
 
 
 @click.command("diagram")
