@@ -95,7 +95,11 @@ class Workflow:
             from workflow.store.repository import DEFAULT_TIMEOUT, Store
 
             store = Store(self._url or default_database_url(), timeout=self._timeout or DEFAULT_TIMEOUT)
-            store.ensure_schema()
+            try:
+                store.ensure_schema()
+            except BaseException:
+                store.close()  # an old schema or no server: leave no connection behind
+                raise
             self._store = store
         return self._store
 
