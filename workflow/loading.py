@@ -54,6 +54,7 @@ def _parse_yaml(text: str, path: str) -> tuple[Any, Lines]:
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _check_depth(text, path, loader_cls)
     loader = loader_cls(text)
     try:
         node = loader.get_single_node()
@@ -106,6 +107,25 @@ def _parse_yaml(text: str, path: str) -> tuple[Any, Lines]:
     finally:
         loader.dispose()
     return data, lines
+
+
+def _check_depth(text: str, path: str, loader_cls: Any) -> None:
+    """Refuse deep nesting before a node tree is built: composing one recurses, and in
+    libyaml's composer a few tens of thousands of ``[`` crash the interpreter (a segfault,
+    not a RecursionError).  The event stream is produced without recursion."""
+    import yaml
+
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader_cls):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InvalidDefinition(path, event.start_mark.line + 1, "document", "nested too deeply")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # reported, with its line, by the parse proper
 
 
 def _element(at: tuple[Any, ...]) -> str:
