@@ -53,7 +53,7 @@ class Store:
         self.url = url
         try:
             parsed = sa.engine.make_url(url)
-        except exc.ArgumentError:
+        except (exc.ArgumentError, ValueError):  # ValueError: e.g. a malformed port, "0://:"
             raise StorageError(f"not a database URL: {url!r} (e.g. sqlite:///path/wf.sqlite3)")
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {}
