@@ -111,7 +111,7 @@ def show(ctx: Context, key: str, lang: str, today: str | None, as_json: bool) ->
     wf = ctx.workflow
     c = wf.case(key)
     d = wf.definition_of(c)
-    view = case_json(c, d, engine.possibilities(d, c), _today(today))
+    view = case_json(c, d, engine.possibilities(d, c), _today(today), wf.history(c.id))
     if as_json:
         emit_json(view)
         return
@@ -127,20 +127,78 @@ def print_case(c: "Case", d: "Definition", view: dict[str, Any], lang: str = "sv
         click.echo(f"  Diary number: {n.number}" + (f" ({party})" if party else ""))
     click.echo(f"  Process:      {d.id} v{d.version} ({d.label.get(lang)})")
     click.echo(f"  State:        {c.state} -- {label}{' (final)' if view['final'] else ''}")
-    click.echo(f"  Version:      {c.version}, opened {c.opened_at[:10]}, last change {c.updated_at[:10]}")
+    if view.get("phase"):
+        click.echo(f"  Phase:        {view['phase']}")
+    click.echo(f"  Opened:       {view.get('opened', c.opened_at[:10])}; version {c.version}, "
+               f"last entered {c.updated_at[:10]}")
     parties = c.data.get("parties", [])
     if parties:
         click.echo("  Parties:      " + ", ".join(d.parties[p].name if p in d.parties else p for p in parties))
-    if view["due_dates"]:
-        click.echo("\nDue dates:")
-        table(["DUE", "WHEN", "STATUS", "SET BY"], [
-            (r["name"], f"{r['meeting']} meeting {r['date']}" if r["meeting"] else r["date"],
-             "OVERDUE" if r["overdue"] else r["status"], r["reference"])
-            for r in view["due_dates"]
+    if view.get("decisions"):
+        click.echo("\nDecisions:")
+        table(["#", "DECISION", "STEP", "PARTY", "PROPOSED BY", "NOTE"], [
+            (x["seq"], x["reference"], x["trigger"], x["party"] or "", x["proposed_by"] or "",
+             "urgent (chair)" if x["urgent"] else ("said no" if x["outcome"] == "no" else ""))
+            for x in view["decisions"]
         ])
     for j in view["awaiting"]:
-        click.echo(f"\nJoint decision {j['trigger']}: decided by {', '.join(j['decided'])}; "
+        decided = ", ".join(f"{x['party']} ({x['reference']})" for x in j["decided"])
+        click.echo(f"\nJoint decision {j['trigger']}: decided by {decided}; "
                    f"awaiting {', '.join(j['awaiting']) or 'nobody'}")
+    proposed_due = [
+        (due["name"], f"{due['meeting']} meeting {due['date']}" if due.get("meeting") else due["date"],
+         f"proposed ({p['id']})", f"{p['proposer']} {p['date'] or ''}".strip())
+        for p in view["proposals"] if p["status"] in ("pending", "postponed")
+        for point in p["points"] for due in point["due"]
+    ]
+    if view["due_dates"] or proposed_due:
+        click.echo("\nDue dates:")
+        table(["DUE", "WHEN", "STATUS", "SET BY"], [
+            *((r["name"], f"{r['meeting']} meeting {r['date']}" if r["meeting"] else r["date"],
+               "OVERDUE" if r["overdue"] else r["status"], r["reference"]) for r in view["due_dates"]),
+            *proposed_due,
+        ])
+    for p in view["proposals"]:
+        meeting = f"{p['to_body']} meeting {p['meeting']}" if p.get("meeting") else p["to_body"]
+        status = {"pending": "PENDING", "postponed": "POSTPONED (bordläggning)",
+                  "returned": "sent back (återremiss)"}.get(p["status"], p["status"])
+        click.echo(f"\nProposal {p['id']} ({status}): {p['proposer']} {p['date'] or '(date not recorded)'} to {meeting}"
+                   + (f" -- {p['document']}" if p.get("document") else ""))
+        for i, point in enumerate(p["points"], 1):
+            extra = "; ".join([*(f"{x['name']} {x['date']}" for x in point["due"]),
+                               *(f"assigns {a['task']} to {a['assignee']}" + (" (may sub-delegate)" if a["may_subdelegate"] else "")
+                                 for a in point["assign"])])
+            click.echo(f"  {i}. {point['trigger']}: {point['text']}" + (f" [{extra}]" if extra else ""))
+        if p.get("decided_by"):
+            click.echo(f"  decided by: {', '.join(p['decided_by'])}")
+    if view["urgent_decisions"]:
+        click.echo("\nUrgent decisions (KL 6 kap. 39 §):")
+        table(["DECISION", "STEP", "REPORTED TO THE BODY"], [
+            (u["reference"], u["trigger"], u["reported"] or "NOT YET REPORTED") for u in view["urgent_decisions"]
+        ])
+    if view["assignments"]:
+        click.echo("\nAssignments and delegation:")
+        for a in view["assignments"]:
+            chain = " -> ".join(
+                f"{x['holder']}" + (" (may sub-delegate)" if x["may_subdelegate"] else "") for x in a["chain"]
+            )
+            click.echo(f"  {a['task']}: {a['body']} ({a['by']}) -> {chain}")
+    if view["links"]:
+        click.echo("\nLinked cases:")
+        for link in view["links"]:
+            click.echo(f"  {link['relation']}: {link['case']} {link.get('title', '')}".rstrip())
+    if view["amounts"]:
+        click.echo("\nAmounts granted:")
+        for a in view["amounts"]:
+            ceiling = f" (ceiling {a['ceiling']} SEK)" if a.get("ceiling") else ""
+            click.echo(f"  {a['reference']}: {a['amount']} SEK{ceiling}")
+    if view["appeals"]:
+        click.echo("\nAppeal periods (KL 13 kap.):")
+        table(["DECISION", "MINUTES POSTED", "LAST DAY TO APPEAL", "STANDING"], [
+            (a["reference"], a["posted"], a["last_day"],
+             "legal force (unless appealed)" if a["legal_force"] == "final" else "can be appealed")
+            for a in view["appeals"]
+        ])
     click.echo("\nPossible next:")
     table(["TRIGGER", "TO", "BODIES", "NEEDS"], [
         (p["trigger"], p["to_state"], ",".join(p["bodies"]), ",".join(p["requires"])) for p in view["possible"]
@@ -180,6 +238,13 @@ def triggers(ctx: Context, key: str, lang: str, as_json: bool) -> None:
 @click.option("--amount", metavar="SEK", help="An amount granted, in kronor.")
 @click.option("--ceiling", metavar="SEK", help="The most that may be granted ('upp till').")
 @click.option("--statement", "statements", multiple=True, metavar="NAME=TEXT", help="A required statement (repeatable).")
+@click.option("--urgent", is_flag=True, help="Taken by the chair on the body's behalf (brådskande beslut); must be reported to the body.")
+@click.option("--assign", multiple=True, metavar="TASK=ASSIGNEE", help="Assign a task ('ges i uppdrag'), repeatable.")
+@click.option("--may-subdelegate", is_flag=True, help="The assignments come with the right to sub-delegate (med rätt att vidaredelegera).")
+@click.option("--proposal", "proposal_id", metavar="ID", help="The proposal this decision answers (P1, ...).")
+@click.option("--proposal-outcome", type=click.Choice(["adopted", "changed"]), default="adopted", show_default=True,
+              help="Whether the proposal was adopted as it was or changed.")
+@click.option("--posted", metavar="DATE", help="When the approved minutes were posted (anslag); starts the appeal period.")
 @click.option("--request-id", help="Makes a retry safe: the same id records the decision once.")
 @click.option("--expect-version", type=int, help="Refuse if the case is no longer at this version.")
 @actor_option
@@ -188,10 +253,11 @@ def triggers(ctx: Context, key: str, lang: str, as_json: bool) -> None:
 def advance(ctx: Context, key: str, trigger: str, reference: str | None, proposed_by: str | None,
             due: tuple[str, ...], note: str | None, basis: tuple[str, ...], recipients: tuple[str, ...],
             party: str | None, outcome: str, amount: str | None, ceiling: str | None,
-            statements: tuple[str, ...], request_id: str | None, expect_version: int | None,
-            actor: str, as_json: bool) -> None:
+            statements: tuple[str, ...], urgent: bool, assign: tuple[str, ...], may_subdelegate: bool,
+            proposal_id: str | None, proposal_outcome: str, posted: str | None,
+            request_id: str | None, expect_version: int | None, actor: str, as_json: bool) -> None:
     """Record a decision that moves CASE by TRIGGER."""
-    from workflow.decisions import Decision, DecisionRef, DueSpec, parse_amount
+    from workflow.decisions import Assignment, Decision, DecisionRef, DueSpec, PartialDate, parse_amount
     from workflow.errors import InvalidInput
 
     pairs = []
@@ -205,7 +271,10 @@ def advance(ctx: Context, key: str, trigger: str, reference: str | None, propose
         actor=actor, proposed_by=proposed_by, basis=basis, recipients=recipients, note=note,
         due=tuple(DueSpec.parse(d) for d in due), party=party, outcome=outcome,
         amount=parse_amount(amount), ceiling=parse_amount(ceiling), statements=tuple(pairs),
-        request_id=request_id,
+        request_id=request_id, urgent=urgent,
+        assign=tuple(Assignment.parse(a, may_subdelegate) for a in assign),
+        proposal=proposal_id, proposal_outcome=proposal_outcome,
+        posted=PartialDate.parse(posted) if posted else None,
     )
     rec = ctx.workflow.advance(key, decision, expected_version=expect_version)
     if as_json:
@@ -244,11 +313,15 @@ def history(ctx: Context, key: str, as_json: bool) -> None:
     print_history(entries)
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def print_history(entries: "list[Entry]") -> None:
     from workflow.present import entry_summary
 
     table(["#", "EFFECTIVE", "DECISION", "WHAT", "BY", "ENTERED"], [
-        (e.seq, e.effective or "", e.reference or "", entry_summary(e), e.actor, e.recorded_at[:19])
+        (e.seq, e.effective or "", e.reference or "", _clip(entry_summary(e), 110), e.actor, e.recorded_at[:19])
         for e in entries
     ])
 
@@ -256,3 +329,13 @@ from workflow_cli.diagrams import case_diagram, case_timeline  # noqa: E402  (ch
 
 case.add_command(case_diagram, "diagram")
 case.add_command(case_timeline, "timeline")
+
+
+def _register_acts() -> None:
+    from workflow_cli.case_acts import COMMANDS
+
+    for command in COMMANDS:
+        case.add_command(command)
+
+
+_register_acts()

@@ -29,9 +29,10 @@ def demo(ctx: Context, today: str | None) -> None:
     for case, recorded in run.replay_demo(wf):
         d = wf.definition_of(case)
         click.echo("\n" + "=" * 78)
-        print_case(case, d, case_json(case, d, engine.possibilities(d, case), day))
+        history = wf.history(case.id)
+        print_case(case, d, case_json(case, d, engine.possibilities(d, case), day, history))
         click.echo("\nHistory:")
-        print_history(wf.history(case.id))
+        print_history(history)
     report = wf.verify()
     click.echo(f"\naudit log: {report.cases} case(s), {report.entries} entries, "
                f"{'verified' if report.ok else 'DOES NOT VERIFY'}")

@@ -17,6 +17,7 @@ COMMANDS = {
     "audit": ("workflow_cli.audit", "audit", "Verify the audit log."),
     "db": ("workflow_cli.db", "db", "The database schema: status and upgrade."),
     "roles": ("workflow_cli.roles", "roles", "Who may decide: grant, list and revoke actors' roles."),
+    "due": ("workflow_cli.due", "due", "Due dates and unreported urgent decisions across cases (--ics for calendars)."),
     "demo": ("workflow_cli.demo", "demo", "Replay the two real cases of the seeds into a fresh database."),
     "diagrams": ("workflow_cli.diagrams", "diagrams", "Rebuild or check the committed process and case diagrams."),
     "export": ("workflow_cli.exchange", "export_cmd", "Export cases with their full history as JSON."),

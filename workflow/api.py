@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from workflow import engine, events
+from workflow import actions, engine, events
 from workflow.audit import Entry, Problem, verify_chain
 from workflow.case import Case, DiaryNumber
-from workflow.decisions import Decision, PartialDate
+from workflow.decisions import Decision, DecisionRef, PartialDate, Proposal
 from workflow.definition import Definition
 from workflow.errors import AuditFailure, InvalidInput
 from workflow.registry import Registry, default_registry
@@ -251,6 +251,79 @@ class Workflow:
             raise TypeError(f"a listener must be callable, not {type(listener).__name__}")
         self._listeners.append(listener)
         return listener
+
+    # -- acts that are not state changes ---------------------------------------
+
+    def _act(self, key: str, actor: str,
+             act: Callable[[Definition, Case], tuple[Case, list[Entry]]]) -> Recorded:
+        case = self.case(key)
+        definition = self.definition_of(case)
+        self._permit(definition, None, actor)
+        after, entries = act(definition, case)
+        self.store.record(case, after, entries)
+        events.notify(after, entries, self._listeners)
+        return Recorded(after, tuple(entries))
+
+    def propose(self, key: str, proposal: Proposal) -> Recorded:
+        """Record a proposal (from a working committee, KS, an officer's report) ahead of the decision."""
+        return self._act(key, proposal.actor, lambda d, c: actions.propose(d, c, proposal, self.clock()))
+
+    def proposal_outcome(self, key: str, proposal_id: str, reference: DecisionRef, outcome: str, *,
+                         actor: str, next_meeting: PartialDate | None = None) -> Recorded:
+        """The body sent a proposal back (``returned``, återremiss) or postponed it (``postponed``, bordläggning)."""
+        return self._act(key, actor, lambda d, c: actions.proposal_outcome(
+            d, c, proposal_id, reference, outcome, actor, self.clock(), next_meeting))
+
+    def delegate(self, key: str, task: str, to: str, *, actor: str, may_subdelegate: bool = False,
+                 effective: PartialDate | None = None) -> Recorded:
+        """Pass an assigned task on; refused unless its holder has the right to sub-delegate."""
+        return self._act(key, actor, lambda d, c: actions.delegate(
+            d, c, task, to, may_subdelegate, actor, self.clock(), effective))
+
+    def report_urgent(self, key: str, reference: DecisionRef, *, actor: str, which: str | None = None) -> Recorded:
+        """Record that the chair's urgent decisions were reported to the body at ``reference``."""
+        return self._act(key, actor, lambda d, c: actions.report_urgent(d, c, reference, actor, self.clock(), which))
+
+    def minutes_posted(self, key: str, reference: DecisionRef, posted: PartialDate, *, actor: str) -> Recorded:
+        """Record when the minutes of a decision were posted; the appeal period runs from then."""
+        return self._act(key, actor, lambda d, c: actions.minutes_posted(d, c, reference, posted, actor, self.clock()))
+
+    def link(self, key: str, other: str, relation: str = "related", *, actor: str) -> tuple[Recorded, Recorded]:
+        """Link two cases in both directions; ``relation`` is what ``other`` is to ``key``."""
+        a, b = self.case(key), self.case(other)
+        da, db = self.definition_of(a), self.definition_of(b)
+        self._permit(da, None, actor)
+        (a2, ea), (b2, eb) = actions.link((da, db), (a, b), relation, actor, self.clock())
+        self.store.record_many([(a, a2, ea), (b, b2, eb)])
+        events.notify(a2, ea, self._listeners)
+        events.notify(b2, eb, self._listeners)
+        return Recorded(a2, tuple(ea)), Recorded(b2, tuple(eb))
+
+    def open_child(self, parent: str, definition_id: str, *, title: str, actor: str,
+                   numbers: Iterable[str | DiaryNumber] = (), effective: str | PartialDate | None = None,
+                   case_id: str | None = None) -> Case:
+        """Open a case as a child of ``parent``: both are opened/linked in one transaction."""
+        up = self.case(parent)
+        definition = self.definition(definition_id)
+        self._permit(definition, None, actor)
+        dnrs = [n if isinstance(n, DiaryNumber) else parse_diary_number(n) for n in numbers]
+        when = PartialDate.parse(effective) if isinstance(effective, str) else effective
+        child, entries = engine.open_case(
+            definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=actor,
+            now=self.clock(), effective=when, parties=[p for p in up.data.get("parties", []) if p in definition.parties],
+        )
+        (up2, eu), (child2, ec) = actions.link((self.definition_of(up), definition), (up, child), "child",
+                                               actor, self.clock())
+        self.store.create_case(child2, [*entries, *ec], definition, definition.text, updates=[(up, up2, eu)])
+        return child2
+
+    def due(self, *, within: dt.timedelta | None = None, today: dt.date | None = None) -> list[dict[str, object]]:
+        """Open due dates and unreported urgent decisions across cases: overdue ones, and those within ``within``."""
+        day = today or self.clock().date()
+        rows = self.store.due_items(day + within if within is not None else None)
+        for r in rows:
+            r["overdue"] = not r["urgent"] and r["due_on"] < day
+        return rows
 
     def history(self, key: str) -> list[Entry]:
         """Every audit entry of the case, in order."""

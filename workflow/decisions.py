@@ -151,6 +151,30 @@ def parse_amount(text: str | int | float | Decimal | None) -> Decimal | None:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """A task a decision gives to a role or person ("ges i uppdrag att ..."), perhaps with the right to sub-delegate."""
+
+    task: str
+    assignee: str
+    may_subdelegate: bool = False
+
+    @classmethod
+    def parse(cls, text: str, may_subdelegate: bool = False) -> "Assignment":
+        """``TASK=ASSIGNEE``, e.g. ``investigation=Hälso- och sjukvårdsdirektören``."""
+        task, sep, assignee = text.partition("=")
+        if not sep or not task.strip() or not assignee.strip():
+            raise InvalidInput(f"malformed assignment {text!r}: write TASK=ASSIGNEE")
+        return cls(task.strip(), assignee.strip(), may_subdelegate)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"task": self.task, "assignee": self.assignee, "may_subdelegate": self.may_subdelegate}
+
+
+PROPOSAL_OUTCOMES = ("adopted", "changed", "returned", "postponed")
+"""What a body does with a proposal: adopts it, adopts it changed, sends it back (återremiss), postpones it (bordläggning)."""
+
+
+@dataclass(frozen=True)
 class Decision:
     """What moves a case: everything a secretariat writes down about one decision."""
 
@@ -171,6 +195,12 @@ class Decision:
     ceiling: Decimal | None = None
     statements: tuple[tuple[str, str], ...] = ()
     request_id: str | None = None
+    assign: tuple[Assignment, ...] = ()
+    proposal: str | None = None
+    """The id of the proposal this decision answers."""
+    proposal_outcome: str = "adopted"
+    posted: PartialDate | None = None
+    """When the approved minutes were posted (anslag), which starts the appeal period."""
     extra: tuple[tuple[str, Any], ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
@@ -192,7 +222,55 @@ class Decision:
             "amount": str(self.amount) if self.amount is not None else None,
             "ceiling": str(self.ceiling) if self.ceiling is not None else None,
             "statements": dict(self.statements),
+            "assign": [a.to_json() for a in self.assign],
+            "proposal": {"id": self.proposal, "outcome": self.proposal_outcome} if self.proposal else None,
+            "posted": str(self.posted) if self.posted else None,
         }
         for key, value in self.extra:
             out[key] = value
         return out
+
+
+@dataclass(frozen=True)
+class ProposalPoint:
+    """One "att-sats" of a proposal: the step it proposes, with its due dates and assignments."""
+
+    trigger: str
+    text: str = ""
+    due: tuple[DueSpec, ...] = ()
+    assign: tuple[Assignment, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"trigger": self.trigger, "text": self.text, "due": [d.to_json() for d in self.due],
+                "assign": [a.to_json() for a in self.assign]}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposal ahead of a decision: who proposes what, to which body's meeting.
+
+    The working committee proposes to its committee, KS to KF, an officer's
+    report (tjänsteskrivelse) to a committee.
+    """
+
+    proposer: str
+    date: PartialDate | None
+    """``None`` when the record does not say when it was proposed."""
+    to_body: str
+    meeting: PartialDate | None
+    points: tuple[ProposalPoint, ...]
+    actor: str
+    document: str | None = None
+    basis: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    statements: tuple[tuple[str, str], ...] = ()
+    preparers: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "proposer": self.proposer, "date": str(self.date) if self.date else None, "to_body": self.to_body,
+            "meeting": str(self.meeting) if self.meeting else None,
+            "points": [p.to_json() for p in self.points], "document": self.document,
+            "basis": list(self.basis), "recipients": list(self.recipients),
+            "statements": dict(self.statements), "preparers": list(self.preparers),
+        }

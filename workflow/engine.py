@@ -17,7 +17,8 @@ from workflow.audit import GENESIS, Entry
 from workflow.case import Case, DiaryNumber
 from workflow.decisions import Decision, DueSpec, PartialDate
 from workflow.definition import Definition, Transition
-from workflow.errors import DecisionRefused, InvalidInput, TransitionNotAllowed, WorkflowError
+from workflow.effects import APPLY, empty_data
+from workflow.errors import DecisionRefused, InvalidInput, NotFound, TransitionNotAllowed, WorkflowError
 from workflow.guards import get_guard
 from workflow.machine import machine_for
 
@@ -158,6 +159,43 @@ def _check_requirements(definition: Definition, t: Transition, decision: Decisio
             raise DecisionRefused(f"{t.trigger!r} needs the statement {name!r} ({label}) (--statement {name}=...)")
 
 
+def _check_extras(case: Case, t: Transition, decision: Decision) -> None:
+    """Amounts, assignments, the proposal answered, the posting of the minutes, urgency."""
+    if decision.amount is not None and decision.ceiling is not None and decision.amount > decision.ceiling:
+        raise InvalidInput(f"the amount {decision.amount} SEK is over its ceiling {decision.ceiling} SEK")
+    if decision.ceiling is not None and decision.amount is None:
+        raise InvalidInput("a ceiling needs the amount granted under it (--amount)")
+    for a in decision.assign:
+        _text(a.task, "assignment task", required=True, limit=200)
+        _text(a.assignee, "assignee", required=True, limit=200)
+        if a.task in case.data.get("assignments", {}):
+            raise DecisionRefused(f"task {a.task!r} is already assigned; name the new task differently")
+    if len({a.task for a in decision.assign}) != len(decision.assign):
+        raise InvalidInput("the same task is assigned twice in one decision")
+    ref = decision.reference
+    if decision.urgent and ref is None:
+        raise InvalidInput("an urgent decision needs the body it was taken for: --decision 'HSN 2026-03-12'")
+    if decision.proposal is not None:
+        proposal = case.data.get("proposals", {}).get(decision.proposal)
+        if proposal is None:
+            raise NotFound(f"case {case.label} has no proposal {decision.proposal!r}")
+        if proposal["status"] not in ("pending", "postponed"):
+            if not (proposal["status"] in ("adopted", "changed") and decision.proposal_outcome in ("adopted", "changed")):
+                raise DecisionRefused(f"proposal {decision.proposal} was already {proposal['status']}")
+        if t.trigger not in [pt["trigger"] for pt in proposal["points"]]:
+            raise DecisionRefused(f"proposal {decision.proposal} does not propose {t.trigger!r}")
+        if decision.proposal_outcome not in ("adopted", "changed"):
+            raise InvalidInput(
+                "a decision adopts a proposal ('adopted') or adopts it changed ('changed'); "
+                "record återremiss or bordläggning with 'wf case proposal-outcome'"
+            )
+    if decision.posted is not None:
+        if not decision.posted.is_full:
+            raise InvalidInput(f"the posting date {decision.posted} must be a full date YYYY-MM-DD")
+        if ref is not None and decision.posted.first_day() < ref.date.first_day():
+            raise InvalidInput(f"the minutes cannot be posted ({decision.posted}) before the meeting ({ref.date})")
+
+
 def _check_body(definition: Definition, t: Transition, decision: Decision) -> str | None:
     """The deciding party, after checking the body may take this decision."""
     if decision.reference is None:
@@ -227,6 +265,7 @@ def decide(definition: Definition, case: Case, decision: Decision, now: dt.datet
         raise InvalidInput(f"outcome must be 'yes' or 'no', not {decision.outcome!r}")
     _check_requirements(definition, t, decision)
     party = _check_body(definition, t, decision)
+    _check_extras(case, t, decision)
 
     joint_payload: dict[str, Any] | None = None
     if t.joint:
@@ -289,7 +328,7 @@ def decide(definition: Definition, case: Case, decision: Decision, now: dt.datet
                 }))
                 current[name] = {**due, "status": "met"}
     drafts += _due_entries(definition, t, current, decision, due_base)
-    return _chain(definition, case, drafts)
+    return chain_entries(definition, case, drafts)
 
 
 def note(definition: Definition, case: Case, text: str, actor: str, now: dt.datetime) -> tuple[Case, list[Entry]]:
@@ -300,10 +339,10 @@ def note(definition: Definition, case: Case, text: str, actor: str, now: dt.date
         recorded_at=stamp(now), effective=None, trigger=None, from_state=case.state,
         to_state=case.state, reference=None, payload={"note": body},
     )
-    return _chain(definition, case, [entry])
+    return chain_entries(definition, case, [entry])
 
 
-def _chain(definition: Definition, case: Case, drafts: list[Entry]) -> tuple[Case, list[Entry]]:
+def chain_entries(definition: Definition, case: Case, drafts: list[Entry]) -> tuple[Case, list[Entry]]:
     sealed = []
     prev, seq = case.head_hash or GENESIS, case.head_seq
     for d in drafts:
@@ -318,18 +357,16 @@ def _chain(definition: Definition, case: Case, drafts: list[Entry]) -> tuple[Cas
 
 
 def apply(definition: Definition, case: Case, entry: Entry) -> Case:
-    """The case after one entry; the single place that says what an entry means."""
+    """The case after one entry; states are checked here, data changes are in :mod:`workflow.effects`."""
     if entry.seq != case.head_seq + 1:
         raise ReplayError(f"case {case.id}: entry {entry.seq} out of order (after {case.head_seq})")
-    data = copy.deepcopy(case.data)
     p = entry.payload
     if entry.kind == "opened":
         new = Case(
             id=entry.case_id, definition_id=p["definition"],
             definition_version=p["definition_version"], state=entry.to_state or "",
             title=p["title"], numbers=[DiaryNumber(n["number"], n.get("party")) for n in p["numbers"]],
-            data={"parties": list(p["parties"]), "due": {}, "joint": {}, "amounts": []},
-            opened_at=entry.recorded_at,
+            data=empty_data(list(p["parties"])), opened_at=entry.recorded_at,
         )
     else:
         if entry.from_state != case.state:
@@ -339,32 +376,15 @@ def apply(definition: Definition, case: Case, entry: Entry) -> Case:
             )
         if entry.to_state not in definition.states:
             raise ReplayError(f"case {case.id}: entry {entry.seq} leads to unknown state {entry.to_state!r}")
-        new = replace(case, state=entry.to_state, data=data)
-        if entry.kind == "decision":
-            joint = p.get("joint")
-            if joint:
-                if entry.to_state == entry.from_state and joint["awaiting"] and p["outcome"] == "yes":
-                    data["joint"].setdefault(entry.trigger, {})[joint["party"]] = {
-                        "reference": entry.reference, "outcome": p["outcome"],
-                    }
-                else:
-                    data["joint"].pop(entry.trigger, None)
-            if p.get("amount") is not None:
-                data["amounts"].append({
-                    "reference": entry.reference, "amount": p["amount"], "ceiling": p.get("ceiling"),
-                })
-        elif entry.kind == "due":
-            name = p["name"]
-            if p["action"] == "met":
-                data["due"][name]["status"] = "met"
-                data["due"][name]["met_by"] = entry.reference
-            else:
-                data["due"][name] = {
-                    "date": p["new"]["date"], "meeting": p["new"]["meeting"], "status": "open",
-                    "reference": entry.reference,
-                }
-        elif entry.kind != "note":
+        effect = APPLY.get(entry.kind)
+        if effect is None:
             raise ReplayError(f"case {case.id}: entry {entry.seq} has unknown kind {entry.kind!r}")
+        data = copy.deepcopy(case.data)
+        try:
+            effect(data, entry)
+        except (KeyError, TypeError, ValueError, WorkflowError) as e:
+            raise ReplayError(f"case {case.id}: entry {entry.seq} ({entry.kind}) cannot be applied: {e!r}")
+        new = replace(case, state=entry.to_state, data=data)
     return replace(new, version=entry.seq, head_seq=entry.seq, head_hash=entry.hash, updated_at=entry.recorded_at)
 
 

@@ -38,12 +38,4 @@ def _basis_attached(case: "Case", decision: "Decision") -> str | None:
     return None
 
 
-def _within_ceiling(case: "Case", decision: "Decision") -> str | None:
-    if decision.amount is not None and decision.ceiling is not None:
-        if decision.amount > decision.ceiling:
-            return f"the amount {decision.amount} SEK is over its ceiling {decision.ceiling} SEK"
-    return None
-
-
 register_guard("basis_attached", _basis_attached)
-register_guard("within_ceiling", _within_ceiling)

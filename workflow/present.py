@@ -58,18 +58,47 @@ def due_rows(case: Case, today: dt.date) -> list[dict[str, Any]]:
     return rows
 
 
-def case_json(case: Case, definition: Definition, possible: list[Possibility], today: dt.date) -> dict[str, Any]:
+def case_json(case: Case, definition: Definition, possible: list[Possibility], today: dt.date,
+              entries: list[Entry] | None = None) -> dict[str, Any]:
+    """Everything `wf case show` says about a case, as data."""
+    from workflow.appeal import legal_force
+
     out = case.to_json()
     state = definition.states.get(case.state)
     out["state_label"] = {"sv": state.label.sv, "en": state.label.en} if state else None
+    out["phase"] = state.phase if state else None
     out["final"] = bool(state and state.final)
     out["due_dates"] = due_rows(case, today)
+    joint = case.data.get("joint", {})
     out["awaiting"] = [
-        {"trigger": trigger, "decided": sorted(parties),
-         "awaiting": [p.awaiting for p in possible if p.trigger == trigger][0] if any(p.trigger == trigger for p in possible) else []}
-        for trigger, parties in sorted(case.data.get("joint", {}).items())
+        {"trigger": trigger, "decided": [{"party": p, **v} for p, v in sorted(parties.items())],
+         "awaiting": next((list(p.awaiting) for p in possible if p.trigger == trigger), [])}
+        for trigger, parties in sorted(joint.items())
     ]
     out["possible"] = [p.to_json() for p in possible]
+    out["proposals"] = [
+        {"id": pid, **p} for pid, p in sorted(case.data.get("proposals", {}).items())
+    ]
+    out["urgent_decisions"] = [
+        {"seq": int(k), **u} for k, u in sorted(case.data.get("urgent", {}).items(), key=lambda kv: int(kv[0]))
+    ]
+    out["assignments"] = list(case.data.get("assignments", {}).values())
+    out["links"] = list(case.data.get("links", []))
+    out["amounts"] = list(case.data.get("amounts", []))
+    out["appeals"] = [
+        {"reference": ref, **a, "legal_force": legal_force(dt.date.fromisoformat(a["posted"]), today)}
+        for ref, a in sorted(case.data.get("appeals", {}).items())
+    ]
+    if entries is not None:
+        opened = entries[0] if entries and entries[0].kind == "opened" else None
+        out["opened"] = opened.effective if opened and opened.effective else case.opened_at[:10]
+        out["decisions"] = [
+            {"seq": e.seq, "reference": e.reference, "trigger": e.trigger, "from": e.from_state,
+             "to": e.to_state, "party": (e.payload.get("joint") or {}).get("party"),
+             "outcome": e.payload.get("outcome"), "urgent": bool(e.payload.get("urgent")),
+             "proposed_by": e.payload.get("proposed_by")}
+            for e in entries if e.kind == "decision"
+        ]
     return out
 
 
@@ -89,7 +118,13 @@ def entry_summary(e: Entry) -> str:
             else:
                 text += f" ({joint['party']} decided last)"
         if p.get("amount"):
-            text += f"; {p['amount']} SEK"
+            text += f"; {p['amount']} SEK" + (f" (ceiling {p['ceiling']})" if p.get("ceiling") else "")
+        if p.get("urgent"):
+            text += "; urgent decision by the chair"
+        for a in p.get("assign") or ():
+            text += f"; assigns {a['task']} to {a['assignee']}" + (" (may sub-delegate)" if a["may_subdelegate"] else "")
+        if p.get("proposal"):
+            text += f"; {p['proposal']['outcome']} proposal {p['proposal']['id']}"
         return text
     if e.kind == "due":
         old, new = p.get("old"), p.get("new")
@@ -104,4 +139,21 @@ def entry_summary(e: Entry) -> str:
         return f"due date {p['name']} set to {fmt(new)}"
     if e.kind == "note":
         return "note: " + p.get("note", "")
+    if e.kind == "proposal":
+        prop = p["proposal"]
+        meeting = f" at its meeting {prop['meeting']}" if prop.get("meeting") else ""
+        steps = ", ".join(pt["trigger"] for pt in prop["points"])
+        return f"proposal {p['id']} by {prop['proposer']} to {prop['to_body']}{meeting}: {steps}"
+    if e.kind == "proposal_outcome":
+        words = {"returned": "sent back (återremiss)", "postponed": "postponed (bordläggning)"}
+        return f"proposal {p['id']} {words.get(p['outcome'], p['outcome'])}"
+    if e.kind == "delegation":
+        right = " with the right to sub-delegate" if p["may_subdelegate"] else ""
+        return f"task {p['task']} sub-delegated by {p['from']} to {p['to']}{right}"
+    if e.kind == "urgent_reported":
+        return f"urgent decision {p['urgent_reference']} reported to the body"
+    if e.kind == "link":
+        return f"linked: {p['relation']} case {p['case']} {p.get('title', '')}".rstrip()
+    if e.kind == "minutes_posted":
+        return f"minutes of {p['reference']} posted {p['posted']}"
     return e.kind

@@ -45,7 +45,7 @@ def test_the_path_of_a_case_through_the_cli(cli: Cli) -> None:
               "--basis", "Tjänsteskrivelse", "--to", "Hälso- och sjukvårdsdirektören").output
     assert "awaiting kommun" in out
     shown = cli("case", "show", "KS-2023-0136-106").output
-    assert "decided by region; awaiting kommun" in shown and "HSN meeting 2023-12" in shown
+    assert "decided by region (HSN 2023); awaiting kommun" in shown and "HSN meeting 2023-12" in shown
     cli("case", "advance", "KS-2023-0136-106", "commission_pre_study", "--decision", "KS 2023")
     cli("case", "advance", cid, "postpone", "--decision", "KF 2023-12-04 § 102", "--due", "report_back=2024-02",
         "--note", "Uppdragsledaren anställdes först i september.")
@@ -88,7 +88,7 @@ def test_demo_replays_both_seed_cases(tmp_path: Path) -> None:
     assert "pilot" in cli("case", "show", "HSN 501-2023").output
     assert "financed" in cli("case", "show", "HSN 801-2022").output
     cli("demo")  # an earlier demo is replaced, not duplicated
-    assert len(json.loads(cli("case", "list", "--json").output)) == 2
+    assert len(json.loads(cli("case", "list", "--json").output)) == 6  # two cases, a related one, three sub-studies
 
 
 def test_demo_refuses_a_database_with_real_cases(cli: Cli) -> None:

@@ -40,7 +40,8 @@ SCRIPTS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     ],
     "finansiering": [
         ("grant", "HSN 2022-09-22 § 142", {}),
-        ("grant_more", "HSN 2023 § 30", {"amount": 1800000, "ceiling": 1800000, "proposed_by": "HSN-AU"}),
+        ("grant_more", "HSN 2023 § 30", {"amount": 1800000, "ceiling": 1800000, "proposed_by": "HSN-AU",
+                                         "basis": ["Fortsatt finansiering av fallstudier Governo"]}),
         ("follow_up", "HSN-AU 2023-11-02 § 12", {"due": ["follow_up=2024-01"]}),
         ("close", "HSN 2024-01-31 § 5", {}),
     ],
@@ -133,11 +134,29 @@ def test_refusals_change_nothing() -> None:
         engine.decide(d, case, decision("commission_pre_study", "HSN 2023-06-01 § 3"), T0)
 
 
-def test_required_statement_and_guard() -> None:
+def test_amounts_ceilings_and_guards() -> None:
     d = default_registry().get("finansiering")
     case, _ = engine.open_case(d, case_id="f", title="F", numbers=[], actor="t", now=T0)
-    with pytest.raises(DecisionRefused, match="over its ceiling"):
+    with pytest.raises(InvalidInput, match="over its ceiling"):
         engine.decide(d, case, decision("grant", "HSN 2023 § 30", amount=2_000_000, ceiling=1_800_000), T0)
+    case, _ = engine.decide(d, case, decision("grant", "HSN 2022-09-22 § 142"), T0)
+    with pytest.raises(DecisionRefused, match="basis documents"):
+        engine.decide(d, case, decision("grant_more", "HSN 2023 § 30", amount=1_800_000), T0)
+    case, _ = engine.decide(d, case, decision("grant_more", "HSN 2023 § 30", amount=1_800_000,
+                                              ceiling=1_800_000, basis=["Underlag"]), T0)
+    assert case.data["amounts"] == [{"reference": "HSN 2023 § 30", "amount": "1800000", "ceiling": "1800000"}]
+
+
+def test_required_statements() -> None:
+    d = default_registry().get("systemledning")
+    case, _ = engine.open_case(d, case_id="s", title="S", numbers=[], actor="t", now=T0)
+    for trigger, ref in [("commission_pre_study", "HSN 2023"), ("commission_pre_study", "KS 2023"),
+                         ("start_pilot", "HSN 2024-02-28 § 15"), ("approve_report_back", "HSN 2026-05-08 § 1"),
+                         ("commission_investigation", "HSN 2026-05-08 § 2")]:
+        extra = {"due": ["investigation=2027-09"]} if trigger == "commission_investigation" else {}
+        case, _ = engine.decide(d, case, decision(trigger, ref, **extra), T0)
+    with pytest.raises(DecisionRefused, match="child_rights"):
+        engine.decide(d, case, decision("take_final_position", "HSN 2027-10-01 § 9", basis=["Utredning"]), T0)
 
 
 def test_possible_triggers_say_what_each_needs() -> None:

@@ -38,6 +38,12 @@ HEAD_REVISION = "0002"
 
 DEFAULT_TIMEOUT = 10.0
 
+URGENT_PREFIX = "urgent:"
+"""Due-date rows named ``urgent:<seq>`` stand for an urgent decision not yet reported to its body."""
+
+Change = tuple[Case, Case, Sequence[Entry]]
+"""A case as read, the case after a change, and the entries of the change."""
+
 
 def _redact(url: str) -> str:
     try:
@@ -185,9 +191,12 @@ class Store:
 
     # -- cases ------------------------------------------------------------------
 
-    def create_case(self, case: Case, entries: Sequence[Entry], definition: Definition, source: str) -> None:
-        """Insert a new case with its first entries, in one transaction."""
-        with self.writing() as conn:
+    def create_case(
+        self, case: Case, entries: Sequence[Entry], definition: Definition, source: str,
+        updates: Sequence[Change] = (),
+    ) -> None:
+        """Insert a new case with its first entries, and any changes to other cases, in one transaction."""
+        with self._conflicts(updates), self.writing() as conn:
             taken = conn.execute(
                 sa.select(case_numbers.c.number, case_numbers.c.case_id).where(
                     case_numbers.c.number.in_([n.number for n in case.numbers])
@@ -206,31 +215,46 @@ class Store:
                 ])
             self._append(conn, entries)
             self._sync_due(conn, case)
+            for before, after, more in updates:
+                self._update(conn, before, after, more)
 
     def record(self, before: Case, after: Case, entries: Sequence[Entry]) -> None:
         """Write a decision: the new case row and its entries, or nothing.
 
         Raises :class:`ConcurrentUpdate` if the case changed since ``before`` was read.
         """
+        self.record_many([(before, after, entries)])
+
+    def record_many(self, changes: Sequence[Change]) -> None:
+        """Write changes to several cases (a link is entered in both) in one transaction."""
+        with self._conflicts(changes), self.writing() as conn:
+            for before, after, entries in changes:
+                self._update(conn, before, after, entries)
+
+    @contextlib.contextmanager
+    def _conflicts(self, changes: Sequence[Change]) -> Iterator[None]:
+        """A unique-key clash on an entry means someone else wrote the case first."""
         try:
-            with self.writing() as conn:
-                result = conn.execute(
-                    cases.update()
-                    .where(cases.c.id == before.id, cases.c.version == before.version)
-                    .values(
-                        state=after.state, version=after.version, data=canonical_json(after.data),
-                        updated_at=after.updated_at, head_seq=after.head_seq, head_hash=after.head_hash,
-                    )
-                )
-                if result.rowcount != 1:
-                    raise ConcurrentUpdate(before.label, before.version)
-                self._append(conn, entries)
-                if after.data.get("due") != before.data.get("due"):
-                    self._sync_due(conn, after)
+            yield
         except StorageError as e:
-            if "UNIQUE" in str(e).upper() or "duplicate key" in str(e):
-                raise ConcurrentUpdate(before.label, before.version)
+            if changes and ("UNIQUE" in str(e).upper() or "duplicate key" in str(e)):
+                raise ConcurrentUpdate(changes[0][0].label, changes[0][0].version)
             raise
+
+    def _update(self, conn: sa.Connection, before: Case, after: Case, entries: Sequence[Entry]) -> None:
+        result = conn.execute(
+            cases.update()
+            .where(cases.c.id == before.id, cases.c.version == before.version)
+            .values(
+                state=after.state, version=after.version, data=canonical_json(after.data),
+                updated_at=after.updated_at, head_seq=after.head_seq, head_hash=after.head_hash,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(before.label, before.version)
+        self._append(conn, entries)
+        if any(after.data.get(k) != before.data.get(k) for k in ("due", "urgent")):
+            self._sync_due(conn, after)
 
     def _append(self, conn: sa.Connection, entries: Sequence[Entry]) -> None:
         conn.execute(audit_entries.insert(), [
@@ -254,6 +278,14 @@ class Store:
                 "status": d["status"],
             }
             for name, d in sorted(case.data.get("due", {}).items())
+        ]
+        rows += [
+            {
+                "case_id": case.id, "name": f"{URGENT_PREFIX}{key}", "date": u["date"],
+                "due_on": PartialDate.parse(u["date"]).first_day(), "meeting": u["body"],
+                "status": "met" if u["reported"] else "open",
+            }
+            for key, u in sorted(case.data.get("urgent", {}).items())
         ]
         if rows:
             conn.execute(due_dates.insert(), rows)
@@ -325,7 +357,8 @@ class Store:
             if before is not None:
                 query = query.where(cases.c.id.in_(
                     sa.select(due_dates.c.case_id).where(
-                        due_dates.c.status == "open", due_dates.c.due_on < before
+                        due_dates.c.status == "open", due_dates.c.due_on < before,
+                        ~due_dates.c.name.startswith(URGENT_PREFIX),
                     )
                 ))
         query = query.order_by(cases.c.opened_at, cases.c.id)
@@ -333,6 +366,32 @@ class Store:
             query = query.limit(limit)
         with self.reading() as conn:
             return self._load_cases(conn, query)
+
+    def due_items(self, until: dt.date | None) -> list[dict[str, Any]]:
+        """Open due dates (and unreported urgent decisions) of all cases, up to ``until``, soonest first."""
+        query = (
+            sa.select(due_dates, cases.c.title, cases.c.state, cases.c.definition_id)
+            .join(cases, cases.c.id == due_dates.c.case_id)
+            .where(due_dates.c.status == "open")
+            .order_by(due_dates.c.due_on, due_dates.c.case_id, due_dates.c.name)
+        )
+        if until is not None:
+            query = query.where(due_dates.c.due_on <= until)
+        with self.reading() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+            ids = sorted({r["case_id"] for r in rows})
+            numbers: dict[str, list[str]] = {}
+            for i in range(0, len(ids), 500):
+                for n in conn.execute(
+                    sa.select(case_numbers.c.case_id, case_numbers.c.number)
+                    .where(case_numbers.c.case_id.in_(ids[i:i + 500]))
+                    .order_by(case_numbers.c.case_id, case_numbers.c.position)
+                ):
+                    numbers.setdefault(n[0], []).append(n[1])
+        for r in rows:
+            r["numbers"] = numbers.get(r["case_id"], [])
+            r["urgent"] = r["name"].startswith(URGENT_PREFIX)
+        return rows
 
     # -- the log ----------------------------------------------------------------
 

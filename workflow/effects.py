@@ -1,0 +1,126 @@
+"""What each kind of audit entry does to a case's data.
+
+One function per entry kind, each changing a copy of ``case.data`` in place.
+They are the only code that interprets a log, whether a decision is being
+recorded now or a case is being replayed for verification, so the two can
+never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from workflow.appeal import last_appeal_day
+from workflow.audit import Entry
+from workflow.decisions import PartialDate
+
+Data = dict[str, Any]
+
+
+def empty_data(parties: list[str]) -> Data:
+    return {
+        "parties": parties, "due": {}, "joint": {}, "amounts": [], "urgent": {}, "assignments": {},
+        "proposals": {}, "links": [], "appeals": {},
+    }
+
+
+def _decision(data: Data, e: Entry) -> None:
+    p = e.payload
+    joint = p.get("joint")
+    if joint:
+        if e.to_state == e.from_state and joint["awaiting"] and p["outcome"] == "yes":
+            data["joint"].setdefault(e.trigger, {})[joint["party"]] = {
+                "reference": e.reference, "outcome": p["outcome"],
+            }
+        else:
+            data["joint"].pop(e.trigger, None)
+    if p.get("amount") is not None:
+        data["amounts"].append({"reference": e.reference, "amount": p["amount"], "ceiling": p.get("ceiling")})
+    if p.get("urgent"):
+        data["urgent"][str(e.seq)] = {
+            "reference": e.reference, "body": p["body"], "date": p["meeting_date"], "trigger": e.trigger,
+            "reported": None,
+        }
+    for a in p.get("assign") or ():
+        data["assignments"][a["task"]] = {
+            "task": a["task"], "by": e.reference, "body": p["body"],
+            "chain": [{"holder": a["assignee"], "may_subdelegate": a["may_subdelegate"],
+                       "by": e.reference, "date": e.effective}],
+        }
+    proposal = p.get("proposal")
+    if proposal:
+        entry = data["proposals"][proposal["id"]]
+        entry["status"] = proposal["outcome"]
+        entry.setdefault("decided_by", []).append(e.reference)
+    if p.get("posted"):
+        _posted(data, {"reference": e.reference, "posted": p["posted"]})
+
+
+def _posted(data: Data, p: dict[str, Any]) -> None:
+    posted = PartialDate.parse(p["posted"]).first_day()
+    data["appeals"][p["reference"]] = {
+        "posted": p["posted"], "last_day": last_appeal_day(posted).isoformat(),
+    }
+
+
+def _due(data: Data, e: Entry) -> None:
+    p = e.payload
+    name = p["name"]
+    if p["action"] == "met":
+        data["due"][name]["status"] = "met"
+        data["due"][name]["met_by"] = e.reference
+    else:
+        data["due"][name] = {
+            "date": p["new"]["date"], "meeting": p["new"]["meeting"], "status": "open",
+            "reference": e.reference,
+        }
+
+
+def _proposal(data: Data, e: Entry) -> None:
+    data["proposals"][e.payload["id"]] = {**e.payload["proposal"], "status": "pending", "seq": e.seq}
+
+
+def _proposal_outcome(data: Data, e: Entry) -> None:
+    p = e.payload
+    entry = data["proposals"][p["id"]]
+    entry["status"] = p["outcome"]
+    entry.setdefault("decided_by", []).append(e.reference)
+    if p.get("meeting"):
+        entry["meeting"] = p["meeting"]
+
+
+def _delegation(data: Data, e: Entry) -> None:
+    p = e.payload
+    data["assignments"][p["task"]]["chain"].append({
+        "holder": p["to"], "may_subdelegate": p["may_subdelegate"], "by": e.actor, "date": e.effective,
+    })
+
+
+def _urgent_reported(data: Data, e: Entry) -> None:
+    data["urgent"][e.payload["urgent"]]["reported"] = e.reference
+
+
+def _link(data: Data, e: Entry) -> None:
+    data["links"].append({"case": e.payload["case"], "relation": e.payload["relation"],
+                          "title": e.payload.get("title", "")})
+
+
+def _minutes_posted(data: Data, e: Entry) -> None:
+    _posted(data, e.payload)
+
+
+def _note(data: Data, e: Entry) -> None:
+    return None
+
+
+APPLY: dict[str, Callable[[Data, Entry], None]] = {
+    "decision": _decision,
+    "due": _due,
+    "note": _note,
+    "proposal": _proposal,
+    "proposal_outcome": _proposal_outcome,
+    "delegation": _delegation,
+    "urgent_reported": _urgent_reported,
+    "link": _link,
+    "minutes_posted": _minutes_posted,
+}
