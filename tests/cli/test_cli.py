@@ -147,3 +147,30 @@ def test_an_unreachable_database(tmp_path: Path) -> None:
                 "nonsense://", "not a url"):
         result = Cli(url)("case", "list", code=8)
         assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+
+
+def test_demo_shows_what_the_seeds_say(tmp_path: Path) -> None:
+    cli = Cli(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    cli("demo", "--today", "2026-04-01")
+    shown = cli("case", "show", "HSN 501-2023", "--today", "2026-04-01").output
+    assert shown == cli("case", "show", "KS-2023-0136-106", "--today", "2026-04-01").output
+    for words in (
+        "Phase:        pilot",
+        "Proposal P2 (PENDING): HSN-AU 2026-03-23 to HSN meeting 2026-05-08",
+        "HSN 2023             commission_pre_study  region",
+        "KS 2023              commission_pre_study  kommun",
+        "investigation      2027-09                 proposed (P2)",
+        "consequence_study  2027-09                 proposed (P2)",
+        "HSN 2026-03-12  postpone  NOT YET REPORTED",
+        "pilot: HSN (HSN 2024-02-28 § 15) -> Hälso- och sjukvårdsdirektören",
+        "related: demo-sjukstugemodellen Fallstudie med fokus på sjukstugemodellen",
+        "assigns investigation to Hälso- och sjukvårdsdirektören (may sub-delegate)",
+    ):
+        assert words in shown, words
+    governo = cli("case", "show", "HSN 801-2022").output
+    assert "HSN 2023 § 30: 1800000 SEK (ceiling 1800000 SEK)" in governo
+    assert governo.count("child: demo-governo-") == 3
+    history = cli("case", "history", "HSN 501-2023").output
+    assert "due date report_back moved HSN meeting 2023-12 -> 2024-02" in history
+    assert "KS 2023" in history and "2023-12-04" in history
+    assert "ok: 6 case(s)" in cli("audit", "verify").output
