@@ -13,31 +13,78 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from workflow.api import Recorded, VerifyReport, Workflow, parse_diary_number
-from workflow.audit import Entry, Problem
-from workflow.case import Case, DiaryNumber
-from workflow.decisions import Decision, DecisionRef, DueSpec, PartialDate, parse_amount
-from workflow.definition import Body, Definition, Label, Party, State, Transition
-from workflow.engine import Possibility
-from workflow.errors import (
-    AuditFailure,
-    CaseNotFound,
-    ConcurrentUpdate,
-    DecisionRefused,
-    DefinitionNotFound,
-    DuplicateCase,
-    InvalidDefinition,
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    StorageError,
-    TransitionNotAllowed,
-    WorkflowError,
-)
-from workflow.events import Listener, register_listener, unregister_listener
-from workflow.guards import register_guard
-from workflow.loading import load_file, load_text
-from workflow.registry import Registry
+# Every public name is imported on first use (PEP 562), so that `import
+# workflow.errors` -- as the CLI does before it knows the command -- costs
+# nothing, and a command pays only for the parts it uses.
+_LAZY = {
+    "AuditFailure": "workflow.errors",
+    "Body": "workflow.definition",
+    "Case": "workflow.case",
+    "CaseNotFound": "workflow.errors",
+    "ConcurrentUpdate": "workflow.errors",
+    "Decision": "workflow.decisions",
+    "DecisionRef": "workflow.decisions",
+    "DecisionRefused": "workflow.errors",
+    "Definition": "workflow.definition",
+    "DefinitionNotFound": "workflow.errors",
+    "DiaryNumber": "workflow.case",
+    "DueSpec": "workflow.decisions",
+    "DuplicateCase": "workflow.errors",
+    "Entry": "workflow.audit",
+    "InvalidDefinition": "workflow.errors",
+    "InvalidInput": "workflow.errors",
+    "Label": "workflow.definition",
+    "Listener": "workflow.events",
+    "NotFound": "workflow.errors",
+    "PartialDate": "workflow.decisions",
+    "Party": "workflow.definition",
+    "PermissionDenied": "workflow.errors",
+    "Possibility": "workflow.engine",
+    "Problem": "workflow.audit",
+    "Recorded": "workflow.api",
+    "Registry": "workflow.registry",
+    "State": "workflow.definition",
+    "StorageError": "workflow.errors",
+    "Transition": "workflow.definition",
+    "TransitionNotAllowed": "workflow.errors",
+    "VerifyReport": "workflow.api",
+    "Workflow": "workflow.api",
+    "WorkflowError": "workflow.errors",
+    "load_file": "workflow.loading",
+    "load_text": "workflow.loading",
+    "parse_amount": "workflow.decisions",
+    "parse_diary_number": "workflow.api",
+    "register_guard": "workflow.guards",
+    "register_listener": "workflow.events",
+    "unregister_listener": "workflow.events",
+}
+
+if TYPE_CHECKING:
+    from workflow.api import Recorded, VerifyReport, Workflow, parse_diary_number
+    from workflow.audit import Entry, Problem
+    from workflow.case import Case, DiaryNumber
+    from workflow.decisions import Decision, DecisionRef, DueSpec, PartialDate, parse_amount
+    from workflow.definition import Body, Definition, Label, Party, State, Transition
+    from workflow.engine import Possibility
+    from workflow.errors import (
+        AuditFailure,
+        CaseNotFound,
+        ConcurrentUpdate,
+        DecisionRefused,
+        DefinitionNotFound,
+        DuplicateCase,
+        InvalidDefinition,
+        InvalidInput,
+        NotFound,
+        PermissionDenied,
+        StorageError,
+        TransitionNotAllowed,
+        WorkflowError,
+    )
+    from workflow.events import Listener, register_listener, unregister_listener
+    from workflow.guards import register_guard
+    from workflow.loading import load_file, load_text
+    from workflow.registry import Registry
 
 __all__ = [
     "AuditFailure",
@@ -113,10 +160,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name in _EXCHANGE:
+    module = _LAZY.get(name) or _EXCHANGE.get(name)
+    if module is not None:
         import importlib
 
-        value = getattr(importlib.import_module(_EXCHANGE[name]), name)
+        value = getattr(importlib.import_module(module), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'workflow' has no attribute {name!r}")

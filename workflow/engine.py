@@ -350,14 +350,25 @@ def chain_entries(definition: Definition, case: Case, drafts: list[Entry]) -> tu
         e = replace(d, seq=seq, prev_hash=prev).sealed()
         sealed.append(e)
         prev = e.hash
-    after = case
-    for e in sealed:
-        after = apply(definition, after, e)
-    return after, sealed
+    return apply_all(definition, case, sealed), sealed
 
 
 def apply(definition: Definition, case: Case, entry: Entry) -> Case:
-    """The case after one entry; states are checked here, data changes are in :mod:`workflow.effects`."""
+    """The case after one entry; ``case`` itself is left as it was."""
+    return _apply(definition, case, entry, copy.deepcopy(case.data))
+
+
+def apply_all(definition: Definition, case: Case, entries: Iterable[Entry]) -> Case:
+    """The case after several entries, copying its data once rather than per entry."""
+    data = copy.deepcopy(case.data)
+    for e in entries:
+        case = _apply(definition, case, e, data)
+        data = case.data
+    return case
+
+
+def _apply(definition: Definition, case: Case, entry: Entry, data: dict[str, Any]) -> Case:
+    """States are checked here; what each entry kind does to ``data`` (changed in place) is in :mod:`workflow.effects`."""
     if entry.seq != case.head_seq + 1:
         raise ReplayError(f"case {case.id}: entry {entry.seq} out of order (after {case.head_seq})")
     p = entry.payload
@@ -379,7 +390,6 @@ def apply(definition: Definition, case: Case, entry: Entry) -> Case:
         effect = APPLY.get(entry.kind)
         if effect is None:
             raise ReplayError(f"case {case.id}: entry {entry.seq} has unknown kind {entry.kind!r}")
-        data = copy.deepcopy(case.data)
         try:
             effect(data, entry)
         except (KeyError, TypeError, ValueError, WorkflowError) as e:
@@ -390,10 +400,7 @@ def apply(definition: Definition, case: Case, entry: Entry) -> Case:
 
 def replay(definition: Definition, entries: Iterable[Entry]) -> Case:
     """The case as its log says it is."""
-    case = Case("", definition.id, definition.version, "", "")
-    for e in entries:
-        case = apply(definition, case, e)
-    return case
+    return apply_all(definition, Case("", definition.id, definition.version, "", ""), entries)
 
 
 def due_specs(case: Case) -> list[DueSpec]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -43,10 +46,37 @@ def schema_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _validator() -> Callable[[Any], Any]:
+    """The schema compiled to a Python function, cached across runs.
+
+    Generating the validator costs about 80 ms, a large part of a command's
+    start-up, so its compiled code is kept in the user's cache folder, keyed
+    by the schema text, the fastjsonschema version and the Python version.
+    The cached code validates exactly as a fresh compile does.
+    """
     import fastjsonschema
 
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
-    return fastjsonschema.compile(schema)
+    text = schema_path().read_bytes()
+    key = hashlib.sha256(
+        b"\0".join([text, fastjsonschema.VERSION.encode(), sys.version.encode()])
+    ).hexdigest()[:24]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wf" / f"validator-{key}.bin"
+    code = None
+    try:
+        code = marshal.loads(cache.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        source = fastjsonschema.compile_to_code(json.loads(text))
+        code = compile(source, "<definition schema validator>", "exec")
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(code))
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only home: compile each time
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # noqa: S102 -- code generated from our own schema
+    entry = next(v for k, v in namespace.items() if k.startswith("validate_") and callable(v))
+    return entry  # type: ignore[no-any-return]
 
 
 def _parse_yaml(text: str, path: str) -> tuple[Any, Lines]:
@@ -142,16 +172,80 @@ def _line(lines: Lines, at: tuple[Any, ...]) -> int | None:
 
 
 def load_text(text: str, path: str = "<text>") -> Definition:
-    """Parse and validate one definition from YAML text."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+    """Parse and validate one definition from YAML text.
+
+    A text that passed the schema check before is not parsed again: its
+    parsed form is kept in the user's cache folder under the SHA-256 of the
+    text, the schema and this loader's format, so the YAML parser is not even
+    imported.  The graph checks run every time (the guard registry can
+    differ between programs); a cached text that fails them is loaded afresh
+    so that the error names its line.
+    """
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) > MAX_BYTES:
         raise InvalidDefinition(path, None, "document", f"larger than {MAX_BYTES} bytes")
+    digest = hashlib.sha256(encoded).hexdigest()
+    cache = _cache_file(digest)
+    cached = _read_cache(cache)
+    if cached is not None:
+        data, lines = cached
+        definition = _build(data, lines, path, digest, text)
+        try:
+            check_graph(definition, data, lines)
+            return definition
+        except InvalidDefinition:
+            pass
     data, lines = _parse_yaml(text, path)
     if not isinstance(data, dict):
         raise InvalidDefinition(path, 1, "document", "must be a mapping with id, version, states, ...")
     _check_schema(data, lines, path)
-    definition = _build(data, lines, path, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
+    definition = _build(data, lines, path, digest, text)
     check_graph(definition, data, lines)
+    _write_cache(cache, data, lines)
     return definition
+
+
+CACHE_FORMAT = b"wf-definition-cache/2"
+
+
+def _cache_file(digest: str) -> Path | None:
+    try:
+        schema = schema_path().read_bytes()
+    except OSError:
+        return None
+    key = hashlib.sha256(b"\0".join([CACHE_FORMAT, schema, digest.encode()])).hexdigest()[:32]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "wf" / "definitions" / f"{key}.json"
+
+
+def _read_cache(cache: Path | None) -> tuple[dict[str, Any], Lines] | None:
+    """The parsed document and the lines of its transitions (kept for messages), if cached."""
+    if cache is None:
+        return None
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        data, transition_lines = stored["data"], stored["transition_lines"]
+        lines: Lines = {("transitions", i): int(n) for i, n in enumerate(transition_lines)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (data, lines) if isinstance(data, dict) else None
+
+
+def _write_cache(cache: Path | None, data: dict[str, Any], lines: Lines) -> None:
+    if cache is None:
+        return
+    transition_lines = [lines.get(("transitions", i), 0) for i in range(len(data["transitions"]))]
+    try:
+        text = json.dumps({"data": data, "transition_lines": transition_lines}, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return  # YAML that is valid but not JSON-shaped (dates...): simply not cached
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
 
 
 def load_file(path: str | Path) -> Definition:

@@ -178,3 +178,37 @@ def test_a_changed_definition_must_get_a_new_version(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text(MINIMAL.replace("Liten", "Lite").replace("version: 1", "version: 2"))
     registry = Registry.from_paths([tmp_path])
     assert registry.get("tiny").version == 2 and registry.get("tiny", 1).label.sv == "Liten"
+
+
+def test_a_valid_definition_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import workflow.loading as loading
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = load_text(MINIMAL, "tiny.yaml")
+    cached = list((tmp_path / "cache" / "wf" / "definitions").glob("*.json"))
+    assert len(cached) == 1
+
+    def no_parsing(*_args: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(loading, "_parse_yaml", no_parsing)
+    again = load_text(MINIMAL, "tiny.yaml")
+    assert (again.id, again.digest, list(again.states), again.transitions) == (
+        first.id, first.digest, list(first.states), first.transitions)
+    with pytest.raises(AssertionError, match="parsed again"):  # a changed text is parsed
+        load_text(MINIMAL.replace("Liten", "Litet"), "tiny.yaml")
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cached[0].write_text("{not json")  # a damaged cache is ignored and rewritten
+    assert load_text(MINIMAL, "tiny.yaml").digest == first.digest
+    # the graph is checked even on a cached text: a guard that is gone is named, with its line
+    text = MINIMAL + "    guards: [temporary]\n"
+    from workflow.guards import _GUARDS, register_guard
+
+    register_guard("temporary", lambda case, decision: None)
+    try:
+        load_text(text, "g.yaml")
+    finally:
+        del _GUARDS["temporary"]
+    err = _error(text)
+    assert "unknown guard 'temporary'" in err.problem and err.line == 16
