@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from workflow_cli.context import Context, pass_context
 
 
@@ -17,16 +16,17 @@ def demo(ctx: Context, today: str | None) -> None:
     SQLite file. A database that holds anything but an earlier demo is left
     alone: the demo refuses rather than mixing with real cases.
     """
+    from workflow_cli.case import _today, print_case, print_history
+
     from workflow import demo as run
     from workflow import engine
     from workflow.present import case_json
-    from workflow_cli.case import _today, print_case, print_history
 
     wf = run.fresh_demo_workflow(ctx.database_url)
     ctx._workflow = wf
     click.echo(f"database: {run.describe(wf)}")
     day = _today(today)
-    for case, recorded in run.replay_demo(wf):
+    for case, _recorded in run.replay_demo(wf):
         d = wf.definition_of(case)
         click.echo("\n" + "=" * 78)
         history = wf.history(case.id)

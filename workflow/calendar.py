@@ -9,7 +9,8 @@ fixed format, and the tests read it back with a real iCalendar parser.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 PRODID = "-//kansli-workflow//due dates//SV"
 
@@ -21,7 +22,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Lines longer than 75 octets continue on the next line after a space (RFC 5545 3.1)."""
-    out, current = [], b""
+    out: list[str] = []
+    current = b""
     for ch in line:
         b = ch.encode("utf-8")
         if len(current) + len(b) > (75 if not out else 74):
@@ -35,7 +37,7 @@ def _fold(line: str) -> str:
 def ics(items: Iterable[dict[str, Any]], stamp: dt.datetime) -> bytes:
     """An iCalendar file of ``items``: dicts with uid, day, summary, description."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
-    when = stamp.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    when = stamp.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     for item in items:
         day: dt.date = item["day"]
         lines += [

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Iterable
+from typing import Any
 
 from workflow.audit import GENESIS, Entry
 from workflow.case import Case, DiaryNumber
@@ -54,7 +55,7 @@ def stamp(now: dt.datetime) -> str:
     """The entered-at timestamp: UTC, ISO 8601, microseconds."""
     if now.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
-    return now.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    return now.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _infer_party(definition: Definition, number: str) -> str | None:
@@ -237,7 +238,7 @@ def _due_entries(
         out.append(replace(
             base, kind="due", payload={
                 "name": spec.name, "action": action,
-                "old": {"date": old["date"], "meeting": old.get("meeting")} if action == "moved" else None,
+                "old": {"date": old["date"], "meeting": old.get("meeting")} if old and action == "moved" else None,
                 "new": {"date": str(spec.date), "meeting": spec.meeting},
             },
         ))
@@ -394,7 +395,7 @@ def _apply(definition: Definition, case: Case, entry: Entry, data: dict[str, Any
             effect(data, entry)
         except (KeyError, TypeError, ValueError, WorkflowError) as e:
             raise ReplayError(f"case {case.id}: entry {entry.seq} ({entry.kind}) cannot be applied: {e!r}")
-        new = replace(case, state=entry.to_state, data=data)
+        new = replace(case, state=entry.to_state or case.state, data=data)
     return replace(new, version=entry.seq, head_seq=entry.seq, head_hash=entry.hash, updated_at=entry.recorded_at)
 
 

@@ -13,10 +13,11 @@ import json
 import marshal
 import os
 import sys
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from workflow.definition import (
     Body,
@@ -151,7 +152,8 @@ def _check_depth(text: str, path: str, loader_cls: Any) -> None:
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise InvalidDefinition(path, event.start_mark.line + 1, "document", "nested too deeply")
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    raise InvalidDefinition(path, line, "document", "nested too deeply")
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
@@ -359,13 +361,13 @@ def check_graph(d: Definition, data: dict[str, Any], lines: Lines) -> None:
         if s.get("initial") and s.get("final"):
             fail(("states", i), "a state cannot be both initial and final")
 
-    for bi, body in enumerate(d.bodies.values()):
+    for body in d.bodies.values():
         if body.proposes_to and body.proposes_to not in d.bodies:
             fail(("parties",), f"body {body.id!r} proposes to unknown body {body.proposes_to!r}")
 
     for i, t in enumerate(d.transitions):
         at = ("transitions", i)
-        for j, src in enumerate(t.sources):
+        for src in t.sources:
             if src not in d.states:
                 fail(at + ("from",), f"unknown state {src!r}")
             if d.states[src].final:

@@ -337,11 +337,11 @@ def case_graph(
         nodes.append(Node(DUE, (term(lang, "due"), *due), kind=NOTE))
         edges.append(Edge(DUE, case.state, kind=ATTACH))
 
-    state = definition.states.get(case.state)
+    current = definition.states.get(case.state)
     title = (
         f"{case.label} · {case.title}",
         f"{definition.label.get(lang)} ({definition.id} v{definition.version}) · "
-        f"{term(lang, 'state')}: {state.label.get(lang) if state else case.state}",
+        f"{term(lang, 'state')}: {current.label.get(lang) if current else case.state}",
     )
     return Graph(case.id, "case", lang, title, tuple(nodes), tuple(edges))
 

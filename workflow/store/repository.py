@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
@@ -421,7 +422,7 @@ class Store:
                     audit_entries.c.case_id == case_id, audit_entries.c.seq >= first
                 ).order_by(audit_entries.c.seq)
             ).mappings()
-            out = []
+            out: list[Entry] = []
             for r in rows:
                 e = _entry(r)
                 if out and (e.kind == "decision" or e.request_id is not None or e.kind == "opened"):
