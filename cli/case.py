@@ -8,7 +8,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import click
-
 from workflow_cli.context import Context, emit_json, json_option, pass_context, table
 
 if TYPE_CHECKING:
@@ -77,8 +76,9 @@ def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool
     found = ctx.workflow.cases(definition=definition, state=state, overdue=overdue,
                                due_before=due_before, today=day, limit=limit)
     if fmt == "csv":
-        from workflow.exchange.csv_io import cases_csv
         from workflow_cli.exchange import write_output
+
+        from workflow.exchange.csv_io import cases_csv
 
         write_output("-", cases_csv(found, day))
         return

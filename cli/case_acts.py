@@ -7,7 +7,6 @@ decisions, links between cases, child cases, and the posting of minutes.
 from __future__ import annotations
 
 import click
-
 from workflow_cli.case import actor_option
 from workflow_cli.context import Context, emit_json, json_option, pass_context
 

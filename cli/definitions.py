@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from workflow_cli.context import emit_json, json_option, table
 
 

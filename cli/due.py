@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import click
-
 from workflow_cli.context import Context, emit_json, pass_context, table
 
 _SPAN = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-
 from workflow_cli.context import Context, pass_context
 
 PROGRESS_THRESHOLD = 2000

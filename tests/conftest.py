@@ -6,7 +6,8 @@ import datetime as dt
 import os
 import tempfile
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -21,7 +22,7 @@ PG_SKIP = os.environ.get("WF_TEST_PG_UNAVAILABLE") or "WF_TEST_PG_URL is not set
 class Clock:
     """A clock that starts at a fixed moment and moves one second per reading."""
 
-    def __init__(self, start: dt.datetime = dt.datetime(2026, 3, 23, 9, 0, tzinfo=dt.timezone.utc)) -> None:
+    def __init__(self, start: dt.datetime = dt.datetime(2026, 3, 23, 9, 0, tzinfo=dt.UTC)) -> None:
         self.now = start
 
     def __call__(self) -> dt.datetime:

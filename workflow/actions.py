@@ -12,7 +12,7 @@ from typing import Any
 
 from workflow.audit import Entry
 from workflow.case import Case
-from workflow.decisions import DecisionRef, PartialDate, Proposal, PROPOSAL_OUTCOMES
+from workflow.decisions import PROPOSAL_OUTCOMES, DecisionRef, PartialDate, Proposal
 from workflow.definition import Definition
 from workflow.engine import _text, chain_entries, stamp
 from workflow.errors import DecisionRefused, InvalidInput, NotFound

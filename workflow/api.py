@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from workflow import actions, engine, events
 from workflow.audit import Entry, Problem, verify_chain
@@ -28,7 +29,7 @@ Clock = Callable[[], dt.datetime]
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ then shared by every case of that id and version.  Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 Requirement = str
 """What a step requires of its decision: ``reference``, ``due``, ``note``, ``amount``, ``basis``."""

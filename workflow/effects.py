@@ -8,7 +8,8 @@ never disagree.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from workflow.appeal import last_appeal_day
 from workflow.audit import Entry

@@ -8,7 +8,8 @@ Embedding programs add their own with :func:`register_guard` before loading.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from workflow.case import Case

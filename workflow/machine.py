@@ -8,8 +8,9 @@ definition version, not once per case.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from transitions import Machine, MachineError
 
@@ -75,7 +76,7 @@ class ProcessMachine:
         return token.state, None
 
 
-@lru_cache(maxsize=None)
+@cache
 def machine_for(definition: Definition) -> ProcessMachine:
     """The shared machine of a definition version (built on first use)."""
     return ProcessMachine(definition)

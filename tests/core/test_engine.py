@@ -12,8 +12,15 @@ from typing import Any
 
 import pytest
 
-from workflow import Decision, DecisionRef, DecisionRefused, DueSpec, InvalidInput, TransitionNotAllowed
-from workflow import engine
+from workflow import (
+    Decision,
+    DecisionRef,
+    DecisionRefused,
+    DueSpec,
+    InvalidInput,
+    TransitionNotAllowed,
+    engine,
+)
 from workflow.audit import verify_chain
 from workflow.case import DiaryNumber
 from workflow.machine import machine_for
@@ -21,7 +28,7 @@ from workflow.present import entry_summary
 from workflow.registry import default_registry
 
 GOLDEN = Path(__file__).parent.parent / "golden"
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 # A scripted run per shipped definition: (trigger, reference, extra decision fields).
 SCRIPTS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {

@@ -6,7 +6,6 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import dump
-from workflow import engine
 from workflow import (
     CaseNotFound,
     ConcurrentUpdate,
@@ -16,6 +15,7 @@ from workflow import (
     DuplicateCase,
     TransitionNotAllowed,
     Workflow,
+    engine,
 )
 
 
