@@ -22,6 +22,10 @@ demo: deps
 test: deps
 	scripts/test.sh
 
+# make bench -- the performance figures against their yardsticks (bench/RESULTS.md); not part of make test.
+bench: deps
+	$(PY) bench/run.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check workflow cli tests
 	$(VENV)/bin/mypy

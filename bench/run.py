@@ -1,0 +1,434 @@
+"""The bench: is the engine fast where it counts, measured against the limits of its database?
+
+Prints one table -- each figure beside its yardstick measured in the same run,
+its target, and whether it is met -- and writes it to ``bench/RESULTS.md`` with
+the machine it ran on.  ``make bench`` runs it; ``--scale 0.1`` makes the
+scale figures (4-6) on a tenth of the full 1,000,000 cases / 5,000,000 entries.
+PostgreSQL figures use a server this script starts itself with ``fsync=on``
+(see ``pgserver.py``) and stops at the end; if it cannot start, they are
+skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import tracemalloc
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from gen import ENTRIES_PER_CASE, TODAY, Generator, diary_number, fill_postgres, fill_sqlite  # noqa: E402
+from pgserver import DurablePg  # noqa: E402
+from raw import RawDecider  # noqa: E402
+
+PY = sys.executable
+WF = str(Path(PY).parent / "wf")
+ROWS: list[tuple[str, str, str, str, str]] = []
+NOTES: list[str] = []
+PLANS: list[str] = []
+
+
+def row(figure: str, measured: str, yardstick: str, target: str, met: bool | None) -> None:
+    ROWS.append((figure, measured, yardstick, target, "yes" if met else ("n/a" if met is None else "NO")))
+    print(f"  {figure}: {measured} | {yardstick} | {target} | {ROWS[-1][4]}", flush=True)
+
+
+def section(name: str, fn: Callable[[], None]) -> None:
+    print(f"== {name}", flush=True)
+    t = time.perf_counter()
+    try:
+        fn()
+    except Exception as e:  # a broken figure is reported, the others still run
+        traceback.print_exc()
+        row(name, f"FAILED: {type(e).__name__}: {e}"[:120], "", "", False)
+    print(f"   ({time.perf_counter() - t:.0f} s)", flush=True)
+
+
+def pg_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def pg_database(url: str, name: str) -> str:
+    """A fresh database ``name`` on the bench server; its URL."""
+    import psycopg
+
+    with psycopg.connect(pg_dsn(url), autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+        c.execute(f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+# -- 1. durable decisions ------------------------------------------------------------
+
+
+def _postpone():
+    from workflow.decisions import Decision, DecisionRef, DueSpec
+
+    return Decision("postpone", DecisionRef.parse("HSN 2024-01-10 § 3"), "registrator",
+                    due=(DueSpec.parse("report_back=2024-03"),))
+
+
+def _pre_study_cases(wf: Any, prefix: str, n: int) -> list[str]:
+    from workflow.decisions import Decision, DecisionRef
+
+    ids = []
+    for i in range(n):
+        c = wf.open_case("systemledning", title="bench", numbers=[f"HSN {prefix}{i}-2023"], actor="registrator")
+        wf.advance(c.id, Decision("commission_pre_study", DecisionRef.parse("HSN 2023-01-10 § 3"), "registrator"))
+        wf.advance(c.id, Decision("commission_pre_study", DecisionRef.parse("KS 2023-01-12 § 4"), "registrator"))
+        wf.advance(c.id, _postpone())  # sets the due date; later postponements write one entry each
+        ids.append(c.id)
+    return ids
+
+
+def durable(backend: str, url: str, raw_connect: Callable[[], Any], rounds: int = 7, per_round: int = 60) -> None:
+    from workflow.api import Workflow
+
+    wf = Workflow(url)
+    d = wf.definition("systemledning")
+    t = next(t for t in d.transitions if t.trigger == "postpone")
+    ours, theirs = _pre_study_cases(wf, "A", 10), _pre_study_cases(wf, "R", 10)
+    sample = wf.advance(ours[0], _postpone()).entries[0]
+    conn = raw_connect()
+    raw = RawDecider(conn, backend, "postpone", set(t.sources), None if t.dest in ("=", sample.from_state) else t.dest,
+                     sample.payload, sample.reference, sample.effective, sample.actor)
+    lib_rates, raw_rates = [], []
+    decision = _postpone()
+    for r in range(rounds):
+        start = time.perf_counter()
+        for i in range(per_round):
+            wf.advance(ours[i % len(ours)], decision)
+        lib_rates.append(per_round / (time.perf_counter() - start))
+        start = time.perf_counter()
+        for i in range(per_round):
+            raw.decide(theirs[i % len(theirs)])
+        raw_rates.append(per_round / (time.perf_counter() - start))
+    conn.close()
+    report = wf.verify()
+    wf.close()
+    lib, base = statistics.median(lib_rates), statistics.median(raw_rates)
+    row(f"1. durable decisions/s, {backend}", f"{lib:.0f}/s (Workflow.advance)",
+        f"raw driver {base:.0f}/s; ratio {lib / base:.2f}", ">= 0.60x raw",
+        lib / base >= 0.6 and report.ok)
+    if not report.ok:
+        NOTES.append(f"durable {backend}: the audit log does not verify afterwards: {report.problems[:1]}")
+
+
+# -- 2. bulk import -------------------------------------------------------------------
+
+
+def bulk(backend: str, url: str, doc_path: Path, entries: int, target: float) -> None:
+    from workflow.api import Workflow
+
+    start = time.perf_counter()
+    p = subprocess.run([WF, "--db", url, "import", str(doc_path)], capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if p.returncode != 0:
+        raise RuntimeError(f"wf import failed: {p.stderr.strip()[-300:]}")
+    bar = "writing" in p.stderr and "verifying" in p.stderr
+    with Workflow(url) as wf:
+        report = wf.verify()
+    rate = entries / took
+    row(f"2. bulk import of {entries:,} decisions, {backend}", f"{rate:,.0f}/s ({took:.1f} s, wf import)",
+        f"chain verified after: {'ok' if report.ok and report.entries == entries else 'BROKEN'}; "
+        f"progress bar: {'yes' if bar else 'no'}", f">= {target:,.0f}/s", rate >= target and report.ok and bar)
+
+
+# -- 3. CLI start-up ------------------------------------------------------------------
+
+
+def startup(db_url: str, dnr: str, runs: int = 11) -> None:
+    cmds = {
+        "base1": [PY, "-c", "import click, transitions"],
+        "base2": [PY, "-c", "import click, transitions, sqlalchemy"],
+        "wf --help": [WF, "--help"],
+        "wf definitions list": [WF, "definitions", "list"],
+        "wf case show": [WF, "--db", db_url, "case", "show", dnr],
+    }
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for cmd in cmds.values():  # warm the page cache and .pyc files
+        subprocess.run(cmd, capture_output=True, check=True)
+    for _ in range(runs):
+        for k, cmd in cmds.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=True)
+            times[k].append(time.perf_counter() - start)
+    med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+    for k, base, limit in (("wf --help", "base1", 1.3), ("wf definitions list", "base1", 1.3),
+                           ("wf case show", "base2", 1.2)):
+        ratio = med[k] / med[base]
+        label = "import click, transitions" if base == "base1" else "import click, transitions, sqlalchemy"
+        row(f"3. start-up `{k}`", f"{med[k]:.0f} ms (median of {runs})",
+            f"`python -c \"{label}\"` {med[base]:.0f} ms; ratio {ratio:.2f}", f"<= {limit}x", ratio <= limit)
+
+
+# -- 4-6. scale, memory, verification ---------------------------------------------------
+
+
+def _capture(store: Any) -> list[tuple[str, Any]]:
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", before)
+    return seen
+
+
+def _explain(store: Any, backend: str, statements: list[tuple[str, Any]], what: str) -> None:
+    done = set()
+    with store.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        for statement, params in statements:
+            if statement in done:
+                continue
+            done.add(statement)
+            cur = raw.cursor()
+            if backend == "sqlite":
+                cur.execute("EXPLAIN QUERY PLAN " + statement, params)
+                plan = "\n".join(f"  {r[-1]}" for r in cur.fetchall())
+            else:
+                cur.execute("EXPLAIN " + statement, params)
+                plan = "\n".join(f"  {r[0]}" for r in cur.fetchall())
+            cur.close()
+            sql = re.sub(r"\s+", " ", statement)
+            PLANS.append(f"[{backend}] {what}\n  SQL: {sql[:400]}{'...' if len(sql) > 400 else ''}\n{plan}")
+
+
+def _timed(fn: Callable[[], Any], runs: int = 7) -> tuple[float, Any]:
+    out = fn()  # warm
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, out
+
+
+def scale_queries(backend: str, url: str, n: int) -> None:
+    from workflow.api import Workflow
+
+    wf = Workflow(url)
+    store = wf.store
+    dnr = diary_number(n // 2 + 7)
+    checks = [
+        ("Workflow.cases(overdue=True, limit=50)  [wf case list --overdue --limit 50]",
+         lambda: wf.cases(overdue=True, today=TODAY, limit=50), lambda r: f"{len(r)} cases"),
+        ("Workflow.due(within=30 days)  [wf due --within 30d]",
+         lambda: wf.due(within=dt.timedelta(days=30), today=TODAY), lambda r: f"{len(r):,} rows"),
+        (f"Workflow.case('{dnr}')  [wf case show]", lambda: wf.case(dnr), lambda r: r.state),
+    ]
+    for what, fn, describe in checks:
+        ms, out = _timed(fn)
+        seen = _capture(store)
+        fn()
+        from sqlalchemy import event
+        event.remove(store.engine, "before_cursor_execute", event.registry._key_to_collection and None or None) \
+            if False else None
+        _explain(store, backend, seen[:3], what)
+        seen.clear()
+        row(f"4. {what}, {backend}, {n:,} cases", f"{ms:.1f} ms ({describe(out)})", "", "< 100 ms", ms < 100)
+    wf.close()
+
+
+def memory(url: str) -> None:
+    from workflow.api import Workflow
+    from workflow.engine import decide
+    from workflow.machine import machine_for
+
+    with Workflow(url) as wf:
+        wf.store
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        held = wf.cases(limit=10_000)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        per = (after - before) / len(held)
+        d = wf.definition_of(held[0])
+        m1 = machine_for(d)
+        for c in held[:100]:
+            try:
+                decide(d, c, _postpone(), dt.datetime.now(dt.timezone.utc))
+            except Exception:
+                pass
+        shared = machine_for(d) is m1 and machine_for(wf.definition_of(held[-1])) is m1
+        models = len(getattr(m1._machine, "models", []))
+    row(f"5. memory per loaded case ({len(held):,} Case objects, tracemalloc)", f"{per:,.0f} bytes",
+        f"machine shared: {'yes' if shared else 'NO'} (one object for all cases; models in it: {models})",
+        "<= 2,048 bytes", per <= 2048 and shared and models == 0)
+
+
+def verification(backend: str, url: str, entries: int) -> None:
+    from workflow.api import Workflow
+
+    with Workflow(url) as wf:
+        wf.store
+        start = time.perf_counter()
+        report = wf.verify()
+        took = time.perf_counter() - start
+    rate = report.entries / took
+    row(f"6. audit verification, {backend}", f"{rate:,.0f} entries/s ({report.entries:,} entries, {took:.0f} s)",
+        f"chain {'intact' if report.ok else 'BROKEN'}", ">= 200,000/s", rate >= 200_000 and report.ok)
+
+
+# -- 7. diagrams ------------------------------------------------------------------------
+
+
+def diagrams(runs: int = 10) -> None:
+    p = subprocess.run([PY, str(HERE / "diagram_bench.py"), str(runs)], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr.strip()[-300:] or p.stdout.strip()[-300:])
+    wf_ms = float(re.search(r"x\.svg\s+median ([\d.]+) ms", p.stdout).group(1))
+    dot_ms = float(re.search(r"\.dot\s+median ([\d.]+) ms", p.stdout).group(1))
+    ratio = wf_ms / dot_ms
+    row("7. `wf definitions diagram systemledning -o x.svg`", f"{wf_ms:.0f} ms (median of {runs})",
+        f"`dot -Tsvg` same DOT {dot_ms:.0f} ms; ratio {ratio:.2f}", "<= 1.2x", ratio <= 1.2)
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines()
+                          if ln.startswith("MemTotal")).split()[1])
+        mem = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        mem = "unknown"
+    return (f"{os.cpu_count()} CPUs (nproc {os.cpu_count()}), {mem} RAM, CPU {cpu}; "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def write_results(path: Path, args: argparse.Namespace, took: float, pg_reason: str) -> str:
+    lines = [
+        "# Bench results", "",
+        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}.",
+        f"Command: `{' '.join(sys.argv)}` (scale {args.scale}: {int(1_000_000 * args.scale):,} cases, "
+        f"{int(1_000_000 * args.scale) * ENTRIES_PER_CASE:,} audit entries); took {took / 60:.1f} min.",
+        "Medians of several runs; each yardstick measured in the same run, interleaved where it can be. "
+        "The machine is shared with other work, so figures move by some per cent between runs.",
+        "",
+        "| figure | measured | yardstick (same run) | target | met |",
+        "|---|---|---|---|---|",
+        *[f"| {' | '.join(r)} |" for r in ROWS],
+        "",
+    ]
+    if pg_reason:
+        lines += [f"PostgreSQL figures skipped: {pg_reason}", ""]
+    if NOTES:
+        lines += ["## Notes", "", *[f"- {n}" for n in NOTES], ""]
+    if PLANS:
+        lines += ["## Query plans (EXPLAIN of the statements the API calls issue)", "", "```",
+                  *PLANS, "```", ""]
+    text = "\n".join(lines)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000,000 cases for figures 4-6")
+    ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--only", default="1234567", help="which figures, e.g. 123")
+    ap.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    args = ap.parse_args()
+    began = time.perf_counter()
+    n = max(1000, int(1_000_000 * args.scale))
+    tmp = Path(tempfile.mkdtemp(prefix="wf-bench-"))
+    pg = DurablePg(int(os.environ.get("WF_BENCH_PG_PORT", "54331")))
+    try:
+        pg_url = None if args.no_postgres else pg.__enter__()
+        pg_reason = "--no-postgres" if args.no_postgres else ("" if pg_url else pg.reason)
+        if pg_reason:
+            print(f"PostgreSQL figures skipped: {pg_reason}", flush=True)
+        small = f"sqlite:///{tmp}/durable.sqlite3"
+        gen = Generator()
+        if "1" in args.only:
+            import sqlite3
+
+            def sqlite_raw() -> Any:
+                c = sqlite3.connect(f"{tmp}/durable.sqlite3", isolation_level=None, timeout=10)
+                c.execute("PRAGMA journal_mode=WAL")
+                c.execute("PRAGMA synchronous=FULL")
+                return c
+
+            section("1. durable decisions, SQLite", lambda: durable("sqlite", small, sqlite_raw))
+            if pg_url:
+                import psycopg
+
+                durable_url = pg_database(pg_url, "bench_durable")
+                section("1. durable decisions, PostgreSQL",
+                        lambda: durable("postgresql", durable_url, lambda: psycopg.connect(pg_dsn(durable_url))))
+        if "2" in args.only:
+            from workflow.exchange.cases import dumps
+
+            doc_path = tmp / "export.json"
+            doc_path.write_bytes(dumps(gen.document(20_000, start=5_000_000)))
+            section("2. bulk import, SQLite", lambda: bulk("sqlite", f"sqlite:///{tmp}/import.sqlite3", doc_path,
+                                                          20_000 * ENTRIES_PER_CASE, 15_000))
+            if pg_url:
+                section("2. bulk import, PostgreSQL", lambda: bulk("postgresql", pg_database(pg_url, "bench_import"),
+                                                                   doc_path, 20_000 * ENTRIES_PER_CASE, 7_000))
+        if "3" in args.only:
+            if not Path(f"{tmp}/durable.sqlite3").exists():
+                from workflow.api import Workflow
+
+                with Workflow(small) as wf:
+                    _pre_study_cases(wf, "A", 1)
+            section("3. CLI start-up", lambda: startup(small, "HSN A0-2023"))
+        big = tmp / "scale.sqlite3"
+        if any(f in args.only for f in "456"):
+            start = time.perf_counter()
+            fill_sqlite(big, n, gen)
+            NOTES.append(f"generated {n:,} cases / {n * ENTRIES_PER_CASE:,} entries into SQLite in "
+                         f"{time.perf_counter() - start:.0f} s ({big.stat().st_size / 2**30:.1f} GiB)")
+            if "4" in args.only:
+                section("4. scale, SQLite", lambda: scale_queries("sqlite", f"sqlite:///{big}", n))
+            if "5" in args.only:
+                section("5. memory", lambda: memory(f"sqlite:///{big}"))
+            if "6" in args.only:
+                section("6. audit verification, SQLite",
+                        lambda: verification("sqlite", f"sqlite:///{big}", n * ENTRIES_PER_CASE))
+            if pg_url and "4" in args.only:
+                scale_url = pg_database(pg_url, "bench_scale")
+                start = time.perf_counter()
+                fill_postgres(scale_url, n, gen)
+                NOTES.append(f"generated {n:,} cases into PostgreSQL (COPY) in {time.perf_counter() - start:.0f} s")
+                section("4. scale, PostgreSQL", lambda: scale_queries("postgresql", scale_url, n))
+        if "7" in args.only:
+            section("7. diagrams", diagrams)
+    finally:
+        pg.__exit__(None, None, None)
+        shutil.rmtree(tmp, ignore_errors=True)
+    took = time.perf_counter() - began
+    text = write_results(Path(args.output), args, took, pg_reason)
+    print()
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
