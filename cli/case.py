@@ -257,20 +257,21 @@ def advance(ctx: Context, key: str, trigger: str, reference: str | None, propose
             proposal_id: str | None, proposal_outcome: str, posted: str | None,
             request_id: str | None, expect_version: int | None, actor: str, as_json: bool) -> None:
     """Record a decision that moves CASE by TRIGGER."""
-    from workflow.decisions import Assignment, Decision, DecisionRef, DueSpec, PartialDate, parse_amount
-    from workflow.errors import InvalidInput
+    from workflow.decisions import (
+        Assignment,
+        Decision,
+        DecisionRef,
+        DueSpec,
+        PartialDate,
+        parse_amount,
+        parse_statements,
+    )
 
-    pairs = []
-    for s in statements:
-        name, sep, text = s.partition("=")
-        if not sep or not name.strip() or not text.strip():
-            raise InvalidInput(f"malformed statement {s!r}: write NAME=TEXT")
-        pairs.append((name.strip(), text.strip()))
     decision = Decision(
         trigger=trigger, reference=DecisionRef.parse(reference) if reference is not None else None,
         actor=actor, proposed_by=proposed_by, basis=basis, recipients=recipients, note=note,
         due=tuple(DueSpec.parse(d) for d in due), party=party, outcome=outcome,
-        amount=parse_amount(amount), ceiling=parse_amount(ceiling), statements=tuple(pairs),
+        amount=parse_amount(amount), ceiling=parse_amount(ceiling), statements=parse_statements(statements),
         request_id=request_id, urgent=urgent,
         assign=tuple(Assignment.parse(a, may_subdelegate) for a in assign),
         proposal=proposal_id, proposal_outcome=proposal_outcome,

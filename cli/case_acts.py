@@ -43,7 +43,7 @@ def propose(ctx: Context, key: str, proposer: str, to_body: str, date: str | Non
             document: str | None, basis: tuple[str, ...], statements: tuple[str, ...], actor: str,
             as_json: bool) -> None:
     """Record a proposal ahead of the decision; the case shows it as pending."""
-    from workflow.decisions import Assignment, DueSpec, PartialDate, Proposal, ProposalPoint
+    from workflow.decisions import Assignment, DueSpec, PartialDate, Proposal, ProposalPoint, parse_statements
     from workflow.errors import InvalidInput
 
     wf = ctx.workflow
@@ -60,18 +60,12 @@ def propose(ctx: Context, key: str, proposer: str, to_body: str, date: str | Non
     for a in (Assignment.parse(x, may_subdelegate) for x in assign):
         i = next((i for i, ds in enumerate(dues) if any(x.name == a.task for x in ds)), len(steps) - 1)
         assigned[i].append(a)
-    pairs = []
-    for s in statements:
-        name, sep, text = s.partition("=")
-        if not sep or not name.strip() or not text.strip():
-            raise InvalidInput(f"malformed statement {s!r}: write NAME=TEXT")
-        pairs.append((name.strip(), text.strip()))
     proposal = Proposal(
         proposer=proposer, date=PartialDate.parse(date) if date else None, to_body=to_body,
         meeting=PartialDate.parse(meeting) if meeting else None,
         points=tuple(ProposalPoint(trigger.strip(), text.strip(), tuple(dues[i]), tuple(assigned[i]))
                      for i, (trigger, _, text) in enumerate(steps)),
-        actor=actor, document=document, basis=basis, statements=tuple(pairs),
+        actor=actor, document=document, basis=basis, statements=parse_statements(statements),
     )
     _report(wf.propose(key, proposal), as_json)
 

@@ -136,6 +136,17 @@ class DueSpec:
         return cls(data["name"], PartialDate.parse(data["date"]), data.get("meeting"))
 
 
+def parse_statements(texts: "tuple[str, ...] | list[str]") -> tuple[tuple[str, str], ...]:
+    """Statements a decision carries, written ``NAME=TEXT`` (``child_rights=Barnets bästa har beaktats``)."""
+    pairs = []
+    for s in texts:
+        name, sep, text = s.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            raise InvalidInput(f"malformed statement {s!r}: write NAME=TEXT")
+        pairs.append((name.strip(), text.strip()))
+    return tuple(pairs)
+
+
 def parse_amount(text: str | int | float | Decimal | None) -> Decimal | None:
     """An amount in SEK: ``1800000``, ``1 800 000``, ``1,8e6`` are refused if ambiguous."""
     if text is None or text == "":

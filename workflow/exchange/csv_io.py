@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from workflow.case import Case
-from workflow.decisions import PartialDate
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -53,15 +52,9 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def _dues(case: Case, today: dt.date) -> list[dict[str, Any]]:
-    out = []
-    for name, d in sorted(case.data.get("due", {}).items()):
-        last = PartialDate.parse(d["date"]).last_day()
-        out.append({
-            "name": name, "date": d["date"], "meeting": d.get("meeting"), "status": d["status"],
-            "reference": d.get("reference"), "due_on": last.isoformat(),
-            "overdue": d["status"] == "open" and last < today,
-        })
-    return out
+    from workflow.present import due_rows
+
+    return due_rows(case, today)
 
 
 def cases_csv(cases: Iterable[Case], today: dt.date | None = None) -> bytes:
