@@ -61,7 +61,7 @@ def _record(due_month: str | None) -> Template:
     from workflow.api import Workflow
     from workflow.decisions import Decision, DecisionRef, DueSpec
 
-    t0 = dt.datetime(2021, 6, 2, 9, 0, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2021, 6, 2, 9, 0, tzinfo=dt.UTC)
     ticks = iter(range(100))
     clock = lambda: t0 + dt.timedelta(hours=next(ticks))  # noqa: E731
     with tempfile.TemporaryDirectory() as tmp, Workflow(f"sqlite:///{tmp}/t.sqlite3", clock=clock) as wf:
@@ -144,7 +144,7 @@ class Generator:
         for chunk in self.chunks(n, start=start):
             by_case: dict[str, list[dict[str, Any]]] = {}
             for r in chunk["entries"]:
-                e = dict(zip(cols, r))
+                e = dict(zip(cols, r, strict=True))
                 e["payload"] = json.loads(e["payload"])
                 by_case.setdefault(r[0], []).append(e)
             for c in chunk["cases"]:

@@ -53,7 +53,7 @@ class RawDecider:
             for name, d in self.due.items():
                 data.setdefault("due", {})[name] = {"date": d["date"], "meeting": d["meeting"],
                                                    "reference": self.reference, "status": "open"}
-            now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
             seq = head_seq + 1
             payload_text = _canonical(self.payload)
             fields = [case_id, seq, "decision", self.actor, now, self.effective, self.trigger, state, dest,

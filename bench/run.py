@@ -25,8 +25,9 @@ import tempfile
 import time
 import traceback
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -108,7 +109,7 @@ def durable(backend: str, url: str, raw_connect: Callable[[], Any], rounds: int 
                      sample.payload, sample.reference, sample.effective, sample.actor)
     lib_rates, raw_rates = [], []
     decision = _postpone()
-    for r in range(rounds):
+    for _ in range(rounds):
         start = time.perf_counter()
         for i in range(per_round):
             wf.advance(ours[i % len(ours)], decision)
@@ -179,7 +180,8 @@ def startup(db_url: str, dnr: str, runs: int = 11) -> None:
 # -- 4-6. scale, memory, verification ---------------------------------------------------
 
 
-def _capture(store: Any) -> list[tuple[str, Any]]:
+def _captured(store: Any, fn: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """The SELECT statements (with parameters) that ``fn()`` sends to the database."""
     from sqlalchemy import event
 
     seen: list[tuple[str, Any]] = []
@@ -189,6 +191,10 @@ def _capture(store: Any) -> list[tuple[str, Any]]:
             seen.append((statement, parameters))
 
     event.listen(store.engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", before)
     return seen
 
 
@@ -237,13 +243,7 @@ def scale_queries(backend: str, url: str, n: int) -> None:
     ]
     for what, fn, describe in checks:
         ms, out = _timed(fn)
-        seen = _capture(store)
-        fn()
-        from sqlalchemy import event
-        event.remove(store.engine, "before_cursor_execute", event.registry._key_to_collection and None or None) \
-            if False else None
-        _explain(store, backend, seen[:3], what)
-        seen.clear()
+        _explain(store, backend, _captured(store, fn)[:3], what)
         row(f"4. {what}, {backend}, {n:,} cases", f"{ms:.1f} ms ({describe(out)})", "", "< 100 ms", ms < 100)
     wf.close()
 
@@ -254,7 +254,7 @@ def memory(url: str) -> None:
     from workflow.machine import machine_for
 
     with Workflow(url) as wf:
-        wf.store
+        _ = wf.store  # open the database (and check the schema) before measuring
         gc.collect()
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
@@ -267,7 +267,7 @@ def memory(url: str) -> None:
         m1 = machine_for(d)
         for c in held[:100]:
             try:
-                decide(d, c, _postpone(), dt.datetime.now(dt.timezone.utc))
+                decide(d, c, _postpone(), dt.datetime.now(dt.UTC))
             except Exception:
                 pass
         shared = machine_for(d) is m1 and machine_for(wf.definition_of(held[-1])) is m1
@@ -281,7 +281,7 @@ def verification(backend: str, url: str, entries: int) -> None:
     from workflow.api import Workflow
 
     with Workflow(url) as wf:
-        wf.store
+        _ = wf.store  # open the database (and check the schema) before measuring
         start = time.perf_counter()
         report = wf.verify()
         took = time.perf_counter() - start
