@@ -194,25 +194,32 @@ class Workflow:
         ``expected_version`` refuses the decision if the case has moved on
         since the caller read it.
         """
-        case = self.case(key)
-        self._permit(self.definition_of(case), decision.trigger, decision.actor)
-        done = self._recorded_before(case, decision)
-        if done is not None:
-            return done
         from workflow.errors import ConcurrentUpdate
 
-        if expected_version is not None and expected_version != case.version:
-            raise ConcurrentUpdate(case.label, expected_version)
-        definition = self.definition_of(case)
-        after, entries = engine.decide(definition, case, decision, self.clock())
+        answered: list[Recorded] = []
+
+        def decide(case: Case, granted: dict[str, set[str]]) -> tuple[Case, list[Entry]] | None:
+            definition = self.definition_of(case)
+            self._permit(definition, decision.trigger, decision.actor, granted)
+            done = self._recorded_before(case, decision)
+            if done is not None:
+                answered.append(done)
+                return None
+            if expected_version is not None and expected_version != case.version:
+                raise ConcurrentUpdate(case.label, expected_version)
+            return engine.decide(definition, case, decision, self.clock())
+
         try:
-            self.store.record(case, after, entries)
+            written = self.store.read_decide_write(key, decide)
         except ConcurrentUpdate:
             # The same request sent twice at once: the loser answers with the winner's recording.
-            done = self._recorded_before(self.case(case.id), decision)
+            done = self._recorded_before(self.case(key), decision)
             if done is not None:
                 return done
             raise
+        if written is None:
+            return answered[0]
+        _, after, entries = written
         events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
 
@@ -332,17 +339,18 @@ class Workflow:
 
     # -- who may decide ---------------------------------------------------------
 
-    def actor_roles(self) -> dict[str, set[str]]:
+    def actor_roles(self, granted: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
         """Actor -> roles, from the roles file (``roles_file`` or ``WF_ROLES_FILE``) and the database."""
         from workflow.roles import load_roles_file, merge
 
         path = self._roles_file or os.environ.get("WF_ROLES_FILE")
-        return merge(load_roles_file(path) if path else {}, self.store.actor_roles())
+        return merge(load_roles_file(path) if path else {}, self.store.actor_roles() if granted is None else granted)
 
-    def _permit(self, definition: Definition, trigger: str | None, actor: str) -> None:
+    def _permit(self, definition: Definition, trigger: str | None, actor: str,
+                granted: dict[str, set[str]] | None = None) -> None:
         from workflow.roles import check
 
-        check(definition, trigger, actor, self.actor_roles())
+        check(definition, trigger, actor, self.actor_roles(granted))
 
     # -- the audit log ----------------------------------------------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ Change = tuple[Case, Case, Sequence[Entry]]
 # once with bound parameters: building a Core construct costs more than running it.
 _FIND_BY_ID = sa.select(cases.c.id).where(cases.c.id == sa.bindparam("key"))
 _FIND_BY_NUMBER = sa.select(case_numbers.c.case_id).where(case_numbers.c.number == sa.bindparam("key"))
+_ACTOR_ROLES = sa.select(actor_roles.c.actor, actor_roles.c.role)
 _CASE_BY_ID = sa.select(cases).where(cases.c.id == sa.bindparam("case_id"))
 _NUMBERS_OF_CASE = (
     sa.select(case_numbers.c.case_id, case_numbers.c.number, case_numbers.c.party)
@@ -252,6 +253,31 @@ class Store:
             for before, after, entries in changes:
                 self._update(conn, before, after, entries)
 
+    def read_decide_write(
+        self, key: str, decide: Callable[[Case, dict[str, set[str]]], tuple[Case, Sequence[Entry]] | None],
+    ) -> tuple[Case, Case, Sequence[Entry]] | None:
+        """Read a case, let ``decide`` compute the change, and write it -- all in one transaction.
+
+        This is the hot path of recording a decision: one BEGIN and one
+        commit instead of a read transaction followed by a write transaction.
+        The version check of the UPDATE still guards against another writer
+        (on PostgreSQL, where the read does not lock).  ``decide`` returns
+        ``None`` to write nothing; an exception from it rolls everything back.
+        """
+        with self._errors(), self.engine.connect() as raw:
+            conn = raw.execution_options(wf_write=True)
+            with conn.begin():
+                before = self._case(conn, key)
+                outcome = decide(before, self._actor_roles(conn))
+                if outcome is None:
+                    return None
+                after, entries = outcome
+                try:
+                    self._update(conn, before, after, entries)
+                except exc.IntegrityError:
+                    raise ConcurrentUpdate(before.label, before.version)
+            return before, after, entries
+
     @contextlib.contextmanager
     def _conflicts(self, changes: Sequence[Change]) -> Iterator[None]:
         """A unique-key clash on an entry means someone else wrote the case first."""
@@ -329,10 +355,13 @@ class Store:
     def case(self, key: str) -> Case:
         """A case by id or by any of its diary numbers."""
         with self.reading() as conn:
-            case_id = self.find_case_id(conn, key)
-            r = conn.execute(_CASE_BY_ID, {"case_id": case_id}).mappings().one()
-            numbers = [DiaryNumber(n[1], n[2]) for n in conn.execute(_NUMBERS_OF_CASE, {"case_id": case_id})]
-            return _case(r, numbers)
+            return self._case(conn, key)
+
+    def _case(self, conn: sa.Connection, key: str) -> Case:
+        case_id = self.find_case_id(conn, key)
+        r = conn.execute(_CASE_BY_ID, {"case_id": case_id}).mappings().one()
+        numbers = [DiaryNumber(n[1], n[2]) for n in conn.execute(_NUMBERS_OF_CASE, {"case_id": case_id})]
+        return _case(r, numbers)
 
     def _load_cases(self, conn: sa.Connection, query: sa.Select[Any]) -> list[Case]:
         rows = conn.execute(query).mappings().all()
@@ -457,7 +486,7 @@ class Store:
                     sa.select(audit_entries).where(audit_entries.c.case_id.in_(chunk))
                     .order_by(audit_entries.c.case_id, audit_entries.c.seq)
                 ):
-                    logs[r[0]].append(Entry(*r[:10], loads(r[10]), *r[11:]))  # type: ignore[misc]
+                    logs[r[0]].append(Entry(*r[:10], loads(r[10]), *r[11:]))  # type: ignore[misc,call-arg]
             for cid in chunk:
                 if cid in loaded:
                     yield loaded[cid], logs[cid]
@@ -495,10 +524,14 @@ class Store:
 
     def actor_roles(self) -> dict[str, set[str]]:
         """Actor -> roles, as granted in the database."""
-        out: dict[str, set[str]] = {}
         with self.reading() as conn:
-            for actor, role in conn.execute(sa.select(actor_roles.c.actor, actor_roles.c.role)):
-                out.setdefault(actor, set()).add(role)
+            return self._actor_roles(conn)
+
+    @staticmethod
+    def _actor_roles(conn: sa.Connection) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for actor, role in conn.execute(_ACTOR_ROLES):
+            out.setdefault(actor, set()).add(role)
         return out
 
     def grant_role(self, actor: str, role: str, *, by: str, at: str) -> bool:
