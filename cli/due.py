@@ -41,15 +41,17 @@ def _describe(wf: Any, row: dict[str, Any]) -> tuple[str, str]:
 @click.option("--today", metavar="DATE", help="What day it is (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--ics", "ics_path", type=click.Path(dir_okay=False, writable=True), help="Also write the items as an iCalendar file.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many items (the soonest).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write CSV/JSON here instead of stdout.")
 @pass_context
-def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path: str | None, output: str | None) -> None:
+def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path: str | None, limit: int | None,
+        output: str | None) -> None:
     """Open due dates and unreported urgent decisions: overdue first, then what is coming."""
     from workflow.api import _as_date
 
     wf = ctx.workflow
     day = _as_date(today) if today else dt.date.today()
-    rows = wf.due(within=parse_span(within) if within else None, today=day)
+    rows = wf.due(within=parse_span(within) if within else None, today=day, limit=limit)
     items = []
     for r in rows:
         what, when = _describe(wf, r)

@@ -325,10 +325,11 @@ class Workflow:
         self.store.create_case(child2, [*entries, *ec], definition, definition.text, updates=[(up, up2, eu)])
         return child2
 
-    def due(self, *, within: dt.timedelta | None = None, today: dt.date | None = None) -> list[dict[str, object]]:
-        """Open due dates and unreported urgent decisions across cases: overdue ones, and those within ``within``."""
+    def due(self, *, within: dt.timedelta | None = None, today: dt.date | None = None,
+            limit: int | None = None) -> list[dict[str, object]]:
+        """Open due dates and unreported urgent decisions across cases, soonest first: overdue ones, and those within ``within``."""
         day = today or self.clock().date()
-        rows = self.store.due_items(day + within if within is not None else None)
+        rows = self.store.due_items(day + within if within is not None else None, limit)
         for r in rows:
             r["overdue"] = not r["urgent"] and r["due_on"] < day
         return rows

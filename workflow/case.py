@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class DiaryNumber:
     """A case's registration number at one organisation (``HSN 501-2023``)."""
 
@@ -17,7 +17,7 @@ class DiaryNumber:
         return {"number": self.number, "party": self.party}
 
 
-@dataclass
+@dataclass(slots=True)
 class Case:
     """One instance of a process.
 

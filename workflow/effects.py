@@ -19,10 +19,18 @@ Data = dict[str, Any]
 
 
 def empty_data(parties: list[str]) -> Data:
-    return {
-        "parties": parties, "due": {}, "joint": {}, "amounts": [], "urgent": {}, "assignments": {},
-        "proposals": {}, "links": [], "appeals": {},
-    }
+    """A new case's data.  Other keys (due, joint, amounts, urgent, assignments,
+    proposals, links, appeals) appear when something is first put in them, so
+    the many cases that never have them do not carry empty containers."""
+    return {"parties": parties}
+
+
+def _dict(data: Data, key: str) -> dict[str, Any]:
+    return data.setdefault(key, {})  # type: ignore[no-any-return]
+
+
+def _list(data: Data, key: str) -> list[Any]:
+    return data.setdefault(key, [])  # type: ignore[no-any-return]
 
 
 def _decision(data: Data, e: Entry) -> None:
@@ -30,20 +38,23 @@ def _decision(data: Data, e: Entry) -> None:
     joint = p.get("joint")
     if joint:
         if e.to_state == e.from_state and joint["awaiting"] and p["outcome"] == "yes":
-            data["joint"].setdefault(e.trigger, {})[joint["party"]] = {
+            _dict(data, "joint").setdefault(e.trigger or "", {})[joint["party"]] = {
                 "reference": e.reference, "outcome": p["outcome"],
             }
         else:
-            data["joint"].pop(e.trigger, None)
+            pending = data.get("joint", {})
+            pending.pop(e.trigger, None)
+            if not pending:
+                data.pop("joint", None)
     if p.get("amount") is not None:
-        data["amounts"].append({"reference": e.reference, "amount": p["amount"], "ceiling": p.get("ceiling")})
+        _list(data, "amounts").append({"reference": e.reference, "amount": p["amount"], "ceiling": p.get("ceiling")})
     if p.get("urgent"):
-        data["urgent"][str(e.seq)] = {
+        _dict(data, "urgent")[str(e.seq)] = {
             "reference": e.reference, "body": p["body"], "date": p["meeting_date"], "trigger": e.trigger,
             "reported": None,
         }
     for a in p.get("assign") or ():
-        data["assignments"][a["task"]] = {
+        _dict(data, "assignments")[a["task"]] = {
             "task": a["task"], "by": e.reference, "body": p["body"],
             "chain": [{"holder": a["assignee"], "may_subdelegate": a["may_subdelegate"],
                        "by": e.reference, "date": e.effective}],
@@ -59,7 +70,7 @@ def _decision(data: Data, e: Entry) -> None:
 
 def _posted(data: Data, p: dict[str, Any]) -> None:
     posted = PartialDate.parse(p["posted"]).first_day()
-    data["appeals"][p["reference"]] = {
+    _dict(data, "appeals")[p["reference"]] = {
         "posted": p["posted"], "last_day": last_appeal_day(posted).isoformat(),
     }
 
@@ -71,14 +82,14 @@ def _due(data: Data, e: Entry) -> None:
         data["due"][name]["status"] = "met"
         data["due"][name]["met_by"] = e.reference
     else:
-        data["due"][name] = {
+        _dict(data, "due")[name] = {
             "date": p["new"]["date"], "meeting": p["new"]["meeting"], "status": "open",
             "reference": e.reference,
         }
 
 
 def _proposal(data: Data, e: Entry) -> None:
-    data["proposals"][e.payload["id"]] = {**e.payload["proposal"], "status": "pending", "seq": e.seq}
+    _dict(data, "proposals")[e.payload["id"]] = {**e.payload["proposal"], "status": "pending", "seq": e.seq}
 
 
 def _proposal_outcome(data: Data, e: Entry) -> None:
@@ -102,7 +113,7 @@ def _urgent_reported(data: Data, e: Entry) -> None:
 
 
 def _link(data: Data, e: Entry) -> None:
-    data["links"].append({"case": e.payload["case"], "relation": e.payload["relation"],
+    _list(data, "links").append({"case": e.payload["case"], "relation": e.payload["relation"],
                           "title": e.payload.get("title", "")})
 
 

@@ -108,7 +108,7 @@ def test_joint_decision_moves_only_when_all_parties_decided() -> None:
         c, first = engine.decide(d, c, decision("commission_pre_study", order[0]), T0)
         assert c.state == "assignment" and first[0].payload["joint"]["awaiting"]
         c, second = engine.decide(d, c, decision("commission_pre_study", order[1]), T0)
-        assert c.state == "pre_study" and c.data["joint"] == {}
+        assert c.state == "pre_study" and "joint" not in c.data
         assert second[0].payload["joint"]["awaiting"] == []
 
 

@@ -84,6 +84,7 @@ def test_overdue_and_coming_due_dates_at_a_given_day(cli: Cli, tmp_path: Path) -
 
     assert listed("--today", "2026-01-15", "--within", "30d") == [(cid, "pilot_end")]
     assert listed("--today", "2026-02-14", "--within", "30d") == [(cid, "pilot_end"), (other, "follow_up")]
+    assert listed("--today", "2026-02-14", "--within", "30d", "--limit", "1") == [(cid, "pilot_end")]
     overdue = [i for i in json.loads(cli("due", "--format", "json", "--today", "2026-02-14").output) if i["overdue"]]
     assert [(i["case_id"], i["due"]) for i in overdue] == [(cid, "pilot_end")]
     assert [c["id"] for c in json.loads(cli("case", "list", "--overdue", "--today", "2026-02-01", "--json").output)] == [cid]

@@ -34,7 +34,7 @@ from workflow.store.tables import (
     due_dates,
 )
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """The newest migration; a test checks it equals Alembic's head."""
 
 DEFAULT_TIMEOUT = 10.0
@@ -394,19 +394,22 @@ class Store:
             query = query.where(cases.c.state == state)
         for before in (overdue_on, due_before):
             if before is not None:
-                query = query.where(cases.c.id.in_(
+                # EXISTS, not IN: with the (opened_at, id) index the database walks
+                # cases oldest first and probes each one's due dates, stopping at the limit.
+                query = query.where(
                     sa.select(due_dates.c.case_id).where(
+                        due_dates.c.case_id == cases.c.id,
                         due_dates.c.status == "open", due_dates.c.due_on < before,
                         ~due_dates.c.name.startswith(URGENT_PREFIX),
-                    )
-                ))
+                    ).exists()
+                )
         query = query.order_by(cases.c.opened_at, cases.c.id)
         if limit:
             query = query.limit(limit)
         with self.reading() as conn:
             return self._load_cases(conn, query)
 
-    def due_items(self, until: dt.date | None) -> list[dict[str, Any]]:
+    def due_items(self, until: dt.date | None, limit: int | None = None) -> list[dict[str, Any]]:
         """Open due dates (and unreported urgent decisions) of all cases, up to ``until``, soonest first."""
         query = (
             sa.select(due_dates, cases.c.title, cases.c.state, cases.c.definition_id)
@@ -416,6 +419,8 @@ class Store:
         )
         if until is not None:
             query = query.where(due_dates.c.due_on <= until)
+        if limit:
+            query = query.limit(limit)
         with self.reading() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
             ids = sorted({r["case_id"] for r in rows})

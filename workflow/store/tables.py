@@ -49,6 +49,7 @@ cases = Table(
     Column("head_seq", Integer, nullable=False),
     Column("head_hash", String(64), nullable=False),
     Index("ix_cases_definition_state", "definition_id", "state"),
+    Index("ix_cases_opened", "opened_at", "id"),
 )
 
 case_numbers = Table(
