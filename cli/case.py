@@ -111,7 +111,7 @@ def show(ctx: Context, key: str, lang: str, today: str | None, as_json: bool) ->
     wf = ctx.workflow
     c = wf.case(key)
     d = wf.definition_of(c)
-    view = case_json(c, d, engine.possibilities(d, c), _today(today), wf.history(c.id))
+    view = case_json(c, d, engine.possibilities(d, c), _today(today), wf.history(c))
     if as_json:
         emit_json(view)
         return

@@ -29,7 +29,7 @@ def demo(ctx: Context, today: str | None) -> None:
     for case, _recorded in run.replay_demo(wf):
         d = wf.definition_of(case)
         click.echo("\n" + "=" * 78)
-        history = wf.history(case.id)
+        history = wf.history(case)
         print_case(case, d, case_json(case, d, engine.possibilities(d, case), day, history))
         click.echo("\nHistory:")
         print_history(history)

@@ -334,9 +334,9 @@ class Workflow:
             r["overdue"] = not r["urgent"] and r["due_on"] < day
         return rows
 
-    def history(self, key: str) -> list[Entry]:
-        """Every audit entry of the case, in order."""
-        return self.store.entries(self.case(key).id)
+    def history(self, key: str | Case) -> list[Entry]:
+        """Every audit entry of the case (given by id, diary number, or as read), in order."""
+        return self.store.entries(key.id if isinstance(key, Case) else self.case(key).id)
 
     # -- who may decide ---------------------------------------------------------
 

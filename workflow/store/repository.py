@@ -157,7 +157,14 @@ class Store:
     def revision(self) -> str | None:
         """The schema revision the database is at, or ``None`` for an empty database."""
         with self.reading() as conn:
-            if not sa.inspect(conn).has_table("alembic_version"):
+            if self.dialect == "sqlite":  # one cheap query instead of the reflection machinery
+                exists: object = conn.execute(sa.text(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")).first()
+            elif self.dialect == "postgresql":
+                exists = conn.execute(sa.text("SELECT to_regclass('alembic_version')")).scalar()
+            else:
+                exists = sa.inspect(conn).has_table("alembic_version")
+            if not exists:
                 return None
             return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
