@@ -50,6 +50,9 @@ Change = tuple[Case, Case, Sequence[Entry]]
 _FIND_BY_ID = sa.select(cases.c.id).where(cases.c.id == sa.bindparam("key"))
 _FIND_BY_NUMBER = sa.select(case_numbers.c.case_id).where(case_numbers.c.number == sa.bindparam("key"))
 _ACTOR_ROLES = sa.select(actor_roles.c.actor, actor_roles.c.role)
+_DELETE_DUE = due_dates.delete().where(
+    due_dates.c.case_id == sa.bindparam("b_case_id"), due_dates.c.name == sa.bindparam("b_name"))
+_INSERT_DUE = due_dates.insert()
 _CASE_BY_ID = sa.select(cases).where(cases.c.id == sa.bindparam("case_id"))
 _NUMBERS_OF_CASE = (
     sa.select(case_numbers.c.case_id, case_numbers.c.number, case_numbers.c.party)
@@ -305,7 +308,7 @@ class Store:
             raise ConcurrentUpdate(before.label, before.version)
         self._append(conn, entries)
         if any(after.data.get(k) != before.data.get(k) for k in ("due", "urgent")):
-            self._sync_due(conn, after)
+            self._sync_due(conn, after, before)
 
     def _append(self, conn: sa.Connection, entries: Sequence[Entry]) -> None:
         conn.execute(_INSERT_ENTRY, [
@@ -319,27 +322,35 @@ class Store:
             for e in entries
         ])
 
-    def _sync_due(self, conn: sa.Connection, case: Case) -> None:
-        """Keep the due-date index table equal to the case's due dates."""
-        conn.execute(due_dates.delete().where(due_dates.c.case_id == case.id))
-        rows = [
-            {
+    @staticmethod
+    def _due_rows(case: Case) -> dict[str, dict[str, Any]]:
+        rows = {
+            name: {
                 "case_id": case.id, "name": name, "date": d["date"],
                 "due_on": PartialDate.parse(d["date"]).last_day(), "meeting": d.get("meeting"),
                 "status": d["status"],
             }
-            for name, d in sorted(case.data.get("due", {}).items())
-        ]
-        rows += [
-            {
-                "case_id": case.id, "name": f"{URGENT_PREFIX}{key}", "date": u["date"],
+            for name, d in case.data.get("due", {}).items()
+        }
+        for key, u in case.data.get("urgent", {}).items():
+            name = f"{URGENT_PREFIX}{key}"
+            rows[name] = {
+                "case_id": case.id, "name": name, "date": u["date"],
                 "due_on": PartialDate.parse(u["date"]).first_day(), "meeting": u["body"],
                 "status": "met" if u["reported"] else "open",
             }
-            for key, u in sorted(case.data.get("urgent", {}).items())
-        ]
-        if rows:
-            conn.execute(due_dates.insert(), rows)
+        return rows
+
+    def _sync_due(self, conn: sa.Connection, case: Case, before: Case | None = None) -> None:
+        """Keep the due-date index table equal to the case's due dates, touching only the rows that changed."""
+        old = self._due_rows(before) if before is not None else {}
+        new = self._due_rows(case)
+        stale = [name for name, row in old.items() if new.get(name) != row]
+        fresh = [new[name] for name in sorted(new) if old.get(name) != new[name]]
+        if stale:
+            conn.execute(_DELETE_DUE, [{"b_case_id": case.id, "b_name": name} for name in stale])
+        if fresh:
+            conn.execute(_INSERT_DUE, fresh)
 
     @staticmethod
     def _case_row(case: Case) -> dict[str, Any]:
