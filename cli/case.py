@@ -120,6 +120,8 @@ def show(ctx: Context, key: str, lang: str, today: str | None, as_json: bool) ->
 
 def print_case(c: "Case", d: "Definition", view: dict[str, Any], lang: str = "sv") -> None:
     """The human-readable view of a case (also used by the demo)."""
+    from workflow.decisions import due_when
+
     label = view["state_label"][lang] if view["state_label"] else c.state
     click.echo(f"Case {c.id}: {c.title}")
     for n in c.numbers:
@@ -146,7 +148,7 @@ def print_case(c: "Case", d: "Definition", view: dict[str, Any], lang: str = "sv
         click.echo(f"\nJoint decision {j['trigger']}: decided by {decided}; "
                    f"awaiting {', '.join(j['awaiting']) or 'nobody'}")
     proposed_due = [
-        (due["name"], f"{due['meeting']} meeting {due['date']}" if due.get("meeting") else due["date"],
+        (due["name"], due_when(due["date"], due.get("meeting")),
          f"proposed ({p['id']})", f"{p['proposer']} {p['date'] or ''}".strip())
         for p in view["proposals"] if p["status"] in ("pending", "postponed")
         for point in p["points"] for due in point["due"]
@@ -154,7 +156,7 @@ def print_case(c: "Case", d: "Definition", view: dict[str, Any], lang: str = "sv
     if view["due_dates"] or proposed_due:
         click.echo("\nDue dates:")
         table(["DUE", "WHEN", "STATUS", "SET BY"], [
-            *((r["name"], f"{r['meeting']} meeting {r['date']}" if r["meeting"] else r["date"],
+            *((r["name"], due_when(r["date"], r["meeting"]),
                "OVERDUE" if r["overdue"] else r["status"], r["reference"]) for r in view["due_dates"]),
             *proposed_due,
         ])

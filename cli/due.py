@@ -32,7 +32,9 @@ def _describe(wf: Any, row: dict[str, Any]) -> tuple[str, str]:
         kind = wf.definition(row["definition_id"]).due_kinds[row["name"]].label.sv
     except Exception:
         kind = row["name"]
-    when = f"{row['meeting']} meeting {row['date']}" if row["meeting"] else row["date"]
+    from workflow.decisions import due_when
+
+    when = due_when(row["date"], row["meeting"])
     return kind, when
 
 

@@ -24,9 +24,19 @@ as_owner() {
 
 url() { echo "postgresql+psycopg://postgres@127.0.0.1:$port/postgres"; }
 
+install_server() {
+  # A fresh machine may lack the server: install Debian's PostgreSQL 15 when we can.
+  [ -x "$bindir/pg_ctl" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq postgresql-15 >/dev/null 2>&1 || true
+  fi
+  [ -x "$bindir/pg_ctl" ]
+}
+
 start() {
-  if [ ! -x "$bindir/pg_ctl" ]; then
-    echo "pg.sh: no PostgreSQL server in $bindir" >&2
+  if ! install_server; then
+    echo "pg.sh: no PostgreSQL server in $bindir (install postgresql-15)" >&2
     return 1
   fi
   if [ "$(id -u)" = 0 ] && ! id "$user" >/dev/null 2>&1; then

@@ -102,6 +102,11 @@ class DecisionRef:
         return f"{text} § {self.paragraph}" if self.paragraph else text
 
 
+def due_when(date: str, meeting: str | None) -> str:
+    """How a due date reads: ``2027-09``, or ``HSN meeting 2023-12`` for a body's meeting."""
+    return f"{meeting} meeting {date}" if meeting else date
+
+
 @dataclass(frozen=True)
 class DueSpec:
     """A due date a decision sets or moves: a date, or a body's meeting in a month."""
@@ -126,7 +131,7 @@ class DueSpec:
         return cls(name, PartialDate.parse(value))
 
     def describe(self) -> str:
-        return f"{self.meeting} meeting {self.date}" if self.meeting else str(self.date)
+        return due_when(str(self.date), self.meeting)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "date": str(self.date), "meeting": self.meeting}

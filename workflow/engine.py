@@ -16,7 +16,7 @@ from typing import Any
 
 from workflow.audit import GENESIS, Entry
 from workflow.case import Case, DiaryNumber
-from workflow.decisions import Decision, DueSpec, PartialDate
+from workflow.decisions import Decision, PartialDate
 from workflow.definition import Definition, Transition
 from workflow.effects import APPLY, empty_data
 from workflow.errors import DecisionRefused, InvalidInput, NotFound, TransitionNotAllowed, WorkflowError
@@ -402,11 +402,3 @@ def _apply(definition: Definition, case: Case, entry: Entry, data: dict[str, Any
 def replay(definition: Definition, entries: Iterable[Entry]) -> Case:
     """The case as its log says it is."""
     return apply_all(definition, Case("", definition.id, definition.version, "", ""), entries)
-
-
-def due_specs(case: Case) -> list[DueSpec]:
-    """The open due dates of a case, as specs."""
-    return [
-        DueSpec(name, PartialDate.parse(d["date"]), d.get("meeting"))
-        for name, d in sorted(case.data.get("due", {}).items()) if d.get("status") == "open"
-    ]

@@ -115,17 +115,3 @@ class DuplicateCase(WorkflowError):
     """A diary number or case id that is already taken."""
 
     exit_code = 11
-
-
-EXIT_CODES: dict[str, int] = {
-    "WorkflowError": WorkflowError.exit_code,
-    "NotFound": NotFound.exit_code,
-    "DecisionRefused": DecisionRefused.exit_code,
-    "InvalidInput": InvalidInput.exit_code,
-    "InvalidDefinition": InvalidDefinition.exit_code,
-    "ConcurrentUpdate": ConcurrentUpdate.exit_code,
-    "StorageError": StorageError.exit_code,
-    "AuditFailure": AuditFailure.exit_code,
-    "PermissionDenied": PermissionDenied.exit_code,
-    "DuplicateCase": DuplicateCase.exit_code,
-}

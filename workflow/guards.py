@@ -29,10 +29,6 @@ def get_guard(name: str) -> Guard | None:
     return _GUARDS.get(name)
 
 
-def guard_names() -> tuple[str, ...]:
-    return tuple(sorted(_GUARDS))
-
-
 def _basis_attached(case: "Case", decision: "Decision") -> str | None:
     if not decision.basis:
         return "the decision must list its basis documents (--basis)"

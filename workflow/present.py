@@ -7,7 +7,7 @@ from typing import Any
 
 from workflow.audit import Entry
 from workflow.case import Case
-from workflow.decisions import PartialDate
+from workflow.decisions import PartialDate, due_when
 from workflow.definition import Definition
 from workflow.engine import Possibility
 
@@ -131,7 +131,7 @@ def entry_summary(e: Entry) -> str:
         def fmt(x: dict[str, Any] | None) -> str:
             if not x:
                 return "-"
-            return f"{x['meeting']} meeting {x['date']}" if x.get("meeting") else x["date"]
+            return due_when(x["date"], x.get("meeting"))
         if p["action"] == "met":
             return f"due date {p['name']} met (was {fmt(old)})"
         if p["action"] == "moved":
