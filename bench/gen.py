@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflow.audit import canonical_json
-from workflow.decisions import PartialDate
+from workflow.core.audit import canonical_json
+from workflow.core.decisions import PartialDate
 
 TODAY = dt.date(2025, 6, 15)
 """The day the scale figures are measured on (``--today``)."""
@@ -59,7 +59,7 @@ def diary_number(i: int) -> str:
 
 def _record(due_month: str | None) -> Template:
     from workflow.api import Workflow
-    from workflow.decisions import Decision, DecisionRef, DueSpec
+    from workflow.core.decisions import Decision, DecisionRef, DueSpec
 
     t0 = dt.datetime(2021, 6, 2, 9, 0, tzinfo=dt.UTC)
     ticks = iter(range(100))

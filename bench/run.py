@@ -83,14 +83,14 @@ def pg_database(url: str, name: str) -> str:
 
 
 def _postpone():
-    from workflow.decisions import Decision, DecisionRef, DueSpec
+    from workflow.core.decisions import Decision, DecisionRef, DueSpec
 
     return Decision("postpone", DecisionRef.parse("HSN 2024-01-10 § 3"), "registrator",
                     due=(DueSpec.parse("report_back=2024-03"),))
 
 
 def _pre_study_cases(wf: Any, prefix: str, n: int) -> list[str]:
-    from workflow.decisions import Decision, DecisionRef
+    from workflow.core.decisions import Decision, DecisionRef
 
     ids = []
     for i in range(n):
@@ -260,8 +260,8 @@ def scale_queries(backend: str, url: str, n: int) -> None:
 
 def memory(url: str) -> None:
     from workflow.api import Workflow
-    from workflow.engine import decide
-    from workflow.machine import machine_for
+    from workflow.core.engine import decide
+    from workflow.core.machine import machine_for
 
     with Workflow(url) as wf:
         _ = wf.store  # open the database (and check the schema) before measuring

@@ -64,7 +64,7 @@ def checkpoint(ctx: Context, as_json: bool) -> None:
 def _read_token(value: str) -> str:
     if not value.startswith("@"):
         return value
-    from workflow.errors import InvalidInput
+    from workflow.core.errors import InvalidInput
 
     try:
         with open(value[1:], encoding="utf-8") as f:

@@ -11,9 +11,9 @@ import click
 from workflow_cli.context import Context, emit_json, json_option, pass_context, table
 
 if TYPE_CHECKING:
-    from workflow.audit import Entry
-    from workflow.case import Case
-    from workflow.definition import Definition
+    from workflow.core.audit import Entry
+    from workflow.core.case import Case
+    from workflow.core.definition import Definition
 
 
 def default_actor() -> str:
@@ -85,7 +85,7 @@ def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool
     if as_json or fmt == "json":
         emit_json([c.to_json() for c in found])
         return
-    from workflow.present import due_rows
+    from workflow.core.present import due_rows
 
     rows = []
     for c in found:
@@ -105,8 +105,8 @@ def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool
 @pass_context
 def show(ctx: Context, key: str, lang: str, today: str | None, as_json: bool) -> None:
     """Where a case stands: state, due dates, who is awaited, what can happen next."""
-    from workflow import engine
-    from workflow.present import case_json
+    from workflow.core import engine
+    from workflow.core.present import case_json
 
     wf = ctx.workflow
     c = wf.case(key)
@@ -120,7 +120,7 @@ def show(ctx: Context, key: str, lang: str, today: str | None, as_json: bool) ->
 
 def print_case(c: "Case", d: "Definition", view: dict[str, Any], lang: str = "sv") -> None:
     """The human-readable view of a case (also used by the demo)."""
-    from workflow.decisions import due_when
+    from workflow.core.decisions import due_when
 
     label = view["state_label"][lang] if view["state_label"] else c.state
     click.echo(f"Case {c.id}: {c.title}")
@@ -259,7 +259,7 @@ def advance(ctx: Context, key: str, trigger: str, reference: str | None, propose
             proposal_id: str | None, proposal_outcome: str, posted: str | None,
             request_id: str | None, expect_version: int | None, actor: str, as_json: bool) -> None:
     """Record a decision that moves CASE by TRIGGER."""
-    from workflow.decisions import (
+    from workflow.core.decisions import (
         Assignment,
         Decision,
         DecisionRef,
@@ -284,7 +284,7 @@ def advance(ctx: Context, key: str, trigger: str, reference: str | None, propose
         emit_json({"case": rec.case.to_json(), "entries": [e.to_json() for e in rec.entries],
                    "replayed": rec.replayed})
         return
-    from workflow.present import entry_summary
+    from workflow.core.present import entry_summary
 
     prefix = "already recorded" if rec.replayed else "recorded"
     for e in rec.entries:
@@ -321,7 +321,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def print_history(entries: "list[Entry]") -> None:
-    from workflow.present import entry_summary
+    from workflow.core.present import entry_summary
 
     table(["#", "EFFECTIVE", "DECISION", "WHAT", "BY", "ENTERED"], [
         (e.seq, e.effective or "", e.reference or "", _clip(entry_summary(e), 110), e.actor, e.recorded_at[:19])

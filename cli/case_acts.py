@@ -12,7 +12,7 @@ from workflow_cli.context import Context, emit_json, json_option, pass_context
 
 
 def _report(rec: object, as_json: bool) -> None:
-    from workflow.present import entry_summary
+    from workflow.core.present import entry_summary
 
     if as_json:
         emit_json({"case": rec.case.to_json(), "entries": [e.to_json() for e in rec.entries]})  # type: ignore[attr-defined]
@@ -43,8 +43,15 @@ def propose(ctx: Context, key: str, proposer: str, to_body: str, date: str | Non
             document: str | None, basis: tuple[str, ...], statements: tuple[str, ...], actor: str,
             as_json: bool) -> None:
     """Record a proposal ahead of the decision; the case shows it as pending."""
-    from workflow.decisions import Assignment, DueSpec, PartialDate, Proposal, ProposalPoint, parse_statements
-    from workflow.errors import InvalidInput
+    from workflow.core.decisions import (
+        Assignment,
+        DueSpec,
+        PartialDate,
+        Proposal,
+        ProposalPoint,
+        parse_statements,
+    )
+    from workflow.core.errors import InvalidInput
 
     wf = ctx.workflow
     d = wf.definition_of(wf.case(key))
@@ -82,7 +89,7 @@ def propose(ctx: Context, key: str, proposer: str, to_body: str, date: str | Non
 def proposal_outcome(ctx: Context, key: str, proposal_id: str, outcome: str, reference: str,
                      next_meeting: str | None, actor: str, as_json: bool) -> None:
     """The body sent PROPOSAL back (returned, återremiss) or postponed it (bordläggning)."""
-    from workflow.decisions import DecisionRef, PartialDate
+    from workflow.core.decisions import DecisionRef, PartialDate
 
     rec = ctx.workflow.proposal_outcome(key, proposal_id, DecisionRef.parse(reference), outcome, actor=actor,
                                         next_meeting=PartialDate.parse(next_meeting) if next_meeting else None)
@@ -101,7 +108,7 @@ def proposal_outcome(ctx: Context, key: str, proposal_id: str, outcome: str, ref
 def delegate(ctx: Context, key: str, task: str, to: str, may_subdelegate: bool, date: str | None,
              actor: str, as_json: bool) -> None:
     """Sub-delegate an assigned TASK; refused without the right to sub-delegate."""
-    from workflow.decisions import PartialDate
+    from workflow.core.decisions import PartialDate
 
     rec = ctx.workflow.delegate(key, task, to, actor=actor, may_subdelegate=may_subdelegate,
                                 effective=PartialDate.parse(date) if date else None)
@@ -118,7 +125,7 @@ def delegate(ctx: Context, key: str, task: str, to: str, may_subdelegate: bool, 
 @pass_context
 def report_urgent(ctx: Context, key: str, reference: str, which: str | None, actor: str, as_json: bool) -> None:
     """Record that the chair's urgent decisions were reported to the body (KL 6 kap. 39 §)."""
-    from workflow.decisions import DecisionRef
+    from workflow.core.decisions import DecisionRef
 
     _report(ctx.workflow.report_urgent(key, DecisionRef.parse(reference), actor=actor, which=which), as_json)
 
@@ -165,7 +172,7 @@ def open_child(ctx: Context, parent: str, definition_id: str, title: str, number
 @pass_context
 def posted(ctx: Context, key: str, reference: str, posted: str, actor: str, as_json: bool) -> None:
     """Record when minutes were posted; shows the last day to appeal (three weeks, KL 13 kap.)."""
-    from workflow.decisions import DecisionRef, PartialDate
+    from workflow.core.decisions import DecisionRef, PartialDate
 
     rec = ctx.workflow.minutes_posted(key, DecisionRef.parse(reference), PartialDate.parse(posted), actor=actor)
     _report(rec, as_json)

@@ -38,7 +38,7 @@ def list_(as_json: bool) -> None:
 @json_option
 def show(definition_id: str, version: int | None, lang: str, as_json: bool) -> None:
     """States, steps, bodies and due dates of one definition."""
-    from workflow.present import definition_json
+    from workflow.core.present import definition_json
 
     d = _registry().get(definition_id, version)
     if as_json:
@@ -69,8 +69,8 @@ def show(definition_id: str, version: int | None, lang: str, as_json: bool) -> N
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
     """Check definition files: schema first, then the graph. One line per file."""
-    from workflow.errors import InvalidDefinition
-    from workflow.loading import load_file
+    from workflow.core.errors import InvalidDefinition
+    from workflow.core.loading import load_file
 
     failed = 0
     for f in files:

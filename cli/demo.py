@@ -19,8 +19,8 @@ def demo(ctx: Context, today: str | None) -> None:
     from workflow_cli.case import _today, print_case, print_history
 
     from workflow import demo as run
-    from workflow import engine
-    from workflow.present import case_json
+    from workflow.core import engine
+    from workflow.core.present import case_json
 
     wf = run.fresh_demo_workflow(ctx.database_url)
     ctx._workflow = wf

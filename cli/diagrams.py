@@ -30,7 +30,7 @@ today_option = click.option("--today", metavar="DATE", help="What day it is (YYY
 
 
 def _day(value: str | None) -> dt.date:
-    from workflow.errors import InvalidInput
+    from workflow.core.errors import InvalidInput
 
     if value is None:
         return dt.date.today()
@@ -42,7 +42,7 @@ def _day(value: str | None) -> dt.date:
 
 def _emit(data: bytes, output: str | None, fmt: str) -> None:
     """Write to the file, or to standard output (never binary to a terminal)."""
-    from workflow.errors import InvalidInput
+    from workflow.core.errors import InvalidInput
     from workflow.render.diagrams import BINARY, write_output
 
     if output and output != "-":

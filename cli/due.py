@@ -14,7 +14,7 @@ _SPAN = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")
 
 def parse_span(text: str) -> dt.timedelta:
     """``30d``, ``2w`` or ``3m`` (a month counted as 30 days)."""
-    from workflow.errors import InvalidInput
+    from workflow.core.errors import InvalidInput
 
     m = _SPAN.match(text)
     if not m:
@@ -32,7 +32,7 @@ def _describe(wf: Any, row: dict[str, Any]) -> tuple[str, str]:
         kind = wf.definition(row["definition_id"]).due_kinds[row["name"]].label.sv
     except Exception:
         kind = row["name"]
-    from workflow.decisions import due_when
+    from workflow.core.decisions import due_when
 
     when = due_when(row["date"], row["meeting"])
     return kind, when
@@ -64,7 +64,7 @@ def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path:
             "kind": "urgent_report" if r["urgent"] else "due_date",
         })
     if ics_path:
-        from workflow.calendar import ics
+        from workflow.exchange.ical import ics
 
         data = ics(({
             "uid": f"{i['case_id']}-{i['due'].replace(':', '-')}@kansli-workflow",
@@ -104,7 +104,7 @@ def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path:
 
 
 def _write(path: str, data: bytes) -> None:
-    from workflow.errors import WorkflowError
+    from workflow.core.errors import WorkflowError
 
     try:
         with open(path, "wb") as f:

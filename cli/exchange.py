@@ -27,7 +27,7 @@ output_option = click.option(
 
 def write_output(output: str, data: bytes) -> None:
     """Write ``data`` to a file atomically, or to standard output for ``-``."""
-    from workflow.errors import InvalidInput
+    from workflow.core.errors import InvalidInput
 
     if output == "-":
         stream = sys.stdout.buffer
@@ -92,7 +92,7 @@ def import_cmd(ctx: Context, file: str) -> None:
     broken chain, or with a case or diary number the database already has, is
     refused and nothing is written.
     """
-    from workflow.errors import InvalidInput
+    from workflow.core.errors import InvalidInput
     from workflow.exchange.cases import import_cases
 
     try:
@@ -143,7 +143,7 @@ def archive() -> None:
 def archive_export(ctx: Context, keys: tuple[str, ...], output: str, agency: str | None, actor: str,
                    no_validate: bool) -> None:
     """Export closed cases as an ERMS case file; refuses a case not in a final state."""
-    from workflow.errors import WorkflowError
+    from workflow.core.errors import WorkflowError
     from workflow.exchange.erms import cases_to_erms, validate_erms
 
     data = cases_to_erms(ctx.workflow, keys, agency=agency, actor=actor)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from workflow.errors import WorkflowError
+from workflow.core.errors import WorkflowError
 
 COMMANDS = {
     "definitions": ("workflow_cli.definitions", "definitions", "Process definitions: list, show, validate, draw."),

@@ -36,7 +36,7 @@ def grant(ctx: Context, who: str, role: str, actor: str) -> None:
 @pass_context
 def revoke(ctx: Context, who: str, role: str) -> None:
     """Take ROLE from ACTOR (only roles granted in the database)."""
-    from workflow.errors import NotFound
+    from workflow.core.errors import NotFound
     from workflow.roles import revoke as revoke_role
 
     if not revoke_role(ctx.workflow, who, role):

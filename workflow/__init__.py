@@ -14,59 +14,59 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 # Every public name is imported on first use (PEP 562), so that `import
-# workflow.errors` -- as the CLI does before it knows the command -- costs
+# workflow.core.errors` -- as the CLI does before it knows the command -- costs
 # nothing, and a command pays only for the parts it uses.
 _LAZY = {
-    "AuditFailure": "workflow.errors",
-    "Body": "workflow.definition",
-    "Case": "workflow.case",
-    "CaseNotFound": "workflow.errors",
-    "ConcurrentUpdate": "workflow.errors",
-    "Decision": "workflow.decisions",
-    "DecisionRef": "workflow.decisions",
-    "DecisionRefused": "workflow.errors",
-    "Definition": "workflow.definition",
-    "DefinitionNotFound": "workflow.errors",
-    "DiaryNumber": "workflow.case",
-    "DueSpec": "workflow.decisions",
-    "DuplicateCase": "workflow.errors",
-    "Entry": "workflow.audit",
-    "InvalidDefinition": "workflow.errors",
-    "InvalidInput": "workflow.errors",
-    "Label": "workflow.definition",
+    "AuditFailure": "workflow.core.errors",
+    "Body": "workflow.core.definition",
+    "Case": "workflow.core.case",
+    "CaseNotFound": "workflow.core.errors",
+    "ConcurrentUpdate": "workflow.core.errors",
+    "Decision": "workflow.core.decisions",
+    "DecisionRef": "workflow.core.decisions",
+    "DecisionRefused": "workflow.core.errors",
+    "Definition": "workflow.core.definition",
+    "DefinitionNotFound": "workflow.core.errors",
+    "DiaryNumber": "workflow.core.case",
+    "DueSpec": "workflow.core.decisions",
+    "DuplicateCase": "workflow.core.errors",
+    "Entry": "workflow.core.audit",
+    "InvalidDefinition": "workflow.core.errors",
+    "InvalidInput": "workflow.core.errors",
+    "Label": "workflow.core.definition",
     "Listener": "workflow.events",
-    "NotFound": "workflow.errors",
-    "PartialDate": "workflow.decisions",
-    "Party": "workflow.definition",
-    "PermissionDenied": "workflow.errors",
-    "Possibility": "workflow.engine",
-    "Problem": "workflow.audit",
+    "NotFound": "workflow.core.errors",
+    "PartialDate": "workflow.core.decisions",
+    "Party": "workflow.core.definition",
+    "PermissionDenied": "workflow.core.errors",
+    "Possibility": "workflow.core.engine",
+    "Problem": "workflow.core.audit",
     "Recorded": "workflow.api",
     "Registry": "workflow.registry",
-    "State": "workflow.definition",
-    "StorageError": "workflow.errors",
-    "Transition": "workflow.definition",
-    "TransitionNotAllowed": "workflow.errors",
+    "State": "workflow.core.definition",
+    "StorageError": "workflow.core.errors",
+    "Transition": "workflow.core.definition",
+    "TransitionNotAllowed": "workflow.core.errors",
     "VerifyReport": "workflow.api",
     "Workflow": "workflow.api",
-    "WorkflowError": "workflow.errors",
-    "load_file": "workflow.loading",
-    "load_text": "workflow.loading",
-    "parse_amount": "workflow.decisions",
+    "WorkflowError": "workflow.core.errors",
+    "load_file": "workflow.core.loading",
+    "load_text": "workflow.core.loading",
+    "parse_amount": "workflow.core.decisions",
     "parse_diary_number": "workflow.api",
-    "register_guard": "workflow.guards",
+    "register_guard": "workflow.core.guards",
     "register_listener": "workflow.events",
     "unregister_listener": "workflow.events",
 }
 
 if TYPE_CHECKING:
     from workflow.api import Recorded, VerifyReport, Workflow, parse_diary_number
-    from workflow.audit import Entry, Problem
-    from workflow.case import Case, DiaryNumber
-    from workflow.decisions import Decision, DecisionRef, DueSpec, PartialDate, parse_amount
-    from workflow.definition import Body, Definition, Label, Party, State, Transition
-    from workflow.engine import Possibility
-    from workflow.errors import (
+    from workflow.core.audit import Entry, Problem
+    from workflow.core.case import Case, DiaryNumber
+    from workflow.core.decisions import Decision, DecisionRef, DueSpec, PartialDate, parse_amount
+    from workflow.core.definition import Body, Definition, Label, Party, State, Transition
+    from workflow.core.engine import Possibility
+    from workflow.core.errors import (
         AuditFailure,
         CaseNotFound,
         ConcurrentUpdate,
@@ -81,9 +81,9 @@ if TYPE_CHECKING:
         TransitionNotAllowed,
         WorkflowError,
     )
+    from workflow.core.guards import register_guard
+    from workflow.core.loading import load_file, load_text
     from workflow.events import Listener, register_listener, unregister_listener
-    from workflow.guards import register_guard
-    from workflow.loading import load_file, load_text
     from workflow.registry import Registry
 
 __all__ = [

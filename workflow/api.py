@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from workflow import actions, engine, events
-from workflow.audit import Entry, Problem, verify_chain
-from workflow.case import Case, DiaryNumber
-from workflow.decisions import Decision, DecisionRef, PartialDate, Proposal
-from workflow.definition import Definition
-from workflow.errors import AuditFailure, InvalidInput
+from workflow import events
+from workflow.core import actions, engine
+from workflow.core.audit import Entry, Problem, verify_chain
+from workflow.core.case import Case, DiaryNumber
+from workflow.core.decisions import Decision, DecisionRef, PartialDate, Proposal
+from workflow.core.definition import Definition
+from workflow.core.errors import AuditFailure, InvalidInput
 from workflow.registry import Registry, default_registry
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ class Workflow:
         ``expected_version`` refuses the decision if the case has moved on
         since the caller read it.
         """
-        from workflow.errors import ConcurrentUpdate
+        from workflow.core.errors import ConcurrentUpdate
 
         answered: list[Recorded] = []
 

@@ -14,7 +14,7 @@ The token (version 1)::
 
 * ``N``: the number of cases covered -- every case in the database then.
 * ``TAKEN``: when it was taken, UTC, ``YYYYMMDDTHHMMSSZ``.
-* ``DIGEST``: SHA-256 (hex) of the canonical JSON (:func:`workflow.audit.canonical_json`) of
+* ``DIGEST``: SHA-256 (hex) of the canonical JSON (:func:`workflow.core.audit.canonical_json`) of
   ``["wf-checkpoint/1", TAKEN, [[case_id, head_seq, head_hash], ...]]``, the cases sorted by id,
   ``head_seq``/``head_hash`` being the last audit entry of the case's log then.
 * ``COVERED``: base64url (unpadded) of the zlib-compressed canonical JSON of
@@ -43,8 +43,8 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workflow.audit import Problem, canonical_json
-from workflow.errors import InvalidInput
+from workflow.core.audit import Problem, canonical_json
+from workflow.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from workflow.api import Workflow

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from workflow.api import Recorded, Workflow
-from workflow.case import Case
-from workflow.errors import StorageError
+from workflow.core.case import Case
+from workflow.core.errors import StorageError
 from workflow.scenario import DEMO_SCENARIOS, SCENARIO_DIR, load_scenario, replay_scenario
 
 DEMO_PREFIX = "demo-"

@@ -2,7 +2,7 @@
 
 A listener is any callable ``listener(case, entries, recipients)``:
 
-* ``case`` -- the :class:`~workflow.case.Case` as it is after the decision;
+* ``case`` -- the :class:`~workflow.core.case.Case` as it is after the decision;
 * ``entries`` -- the audit entries the decision wrote (a tuple, in order);
 * ``recipients`` -- whom the decision is dispatched to (``expedieras till``),
   collected from the entries' ``payload["recipients"]``, in order, without repeats.
@@ -33,8 +33,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from workflow.audit import Entry
-    from workflow.case import Case
+    from workflow.core.audit import Entry
+    from workflow.core.case import Case
 
 Listener = Callable[["Case", "tuple[Entry, ...]", "tuple[str, ...]"], object]
 """``listener(case, entries, recipients)``; the return value is ignored."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from workflow.definition import Definition
-from workflow.errors import DefinitionNotFound, InvalidDefinition
-from workflow.loading import load_file, load_text
+from workflow.core.definition import Definition
+from workflow.core.errors import DefinitionNotFound, InvalidDefinition
+from workflow.core.loading import load_file, load_text
 
 
 class Registry:

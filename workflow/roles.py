@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workflow.definition import Definition
-from workflow.errors import InvalidInput, PermissionDenied
+from workflow.core.definition import Definition
+from workflow.core.errors import InvalidInput, PermissionDenied
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
@@ -122,7 +122,7 @@ def grant(wf: "Workflow", actor: str, role: str, *, by: str) -> bool:
     declared = known_roles(wf.definitions())
     if role not in declared:
         raise InvalidInput(f"unknown role {role!r}; the definitions declare: {', '.join(sorted(declared)) or 'none'}")
-    from workflow.engine import stamp
+    from workflow.core.engine import stamp
 
     return wf.store.grant_role(actor, role, by=(by or "").strip() or "?", at=stamp(wf.clock()))
 

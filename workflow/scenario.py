@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from workflow.api import Recorded, Workflow
-from workflow.case import Case
-from workflow.decisions import (
+from workflow.core.case import Case
+from workflow.core.decisions import (
     Assignment,
     Decision,
     DecisionRef,
@@ -23,7 +23,7 @@ from workflow.decisions import (
     ProposalPoint,
     parse_amount,
 )
-from workflow.errors import InvalidInput
+from workflow.core.errors import InvalidInput
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEMO_SCENARIOS = ("dorotea.yaml", "governo.yaml")

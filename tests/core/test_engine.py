@@ -19,12 +19,12 @@ from workflow import (
     DueSpec,
     InvalidInput,
     TransitionNotAllowed,
-    engine,
 )
-from workflow.audit import verify_chain
-from workflow.case import DiaryNumber
-from workflow.machine import machine_for
-from workflow.present import entry_summary
+from workflow.core import engine
+from workflow.core.audit import verify_chain
+from workflow.core.case import DiaryNumber
+from workflow.core.machine import machine_for
+from workflow.core.present import entry_summary
 from workflow.registry import default_registry
 
 GOLDEN = Path(__file__).parent.parent / "golden"
@@ -184,7 +184,7 @@ def test_one_machine_per_definition_version_shared_by_all_cases() -> None:
 
 def test_the_core_imports_neither_sqlalchemy_nor_click_nor_graphviz() -> None:
     code = (
-        "import sys, workflow, workflow.engine, workflow.loading, workflow.registry\n"
+        "import sys, workflow, workflow.core.engine, workflow.core.loading, workflow.registry\n"
         "workflow.registry.default_registry()\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'click', 'graphviz', 'alembic')]\n"
         "print(','.join(bad))\n"
@@ -200,4 +200,4 @@ def test_only_the_machine_module_imports_transitions() -> None:
         for p in [*(root / "workflow").rglob("*.py"), *(root / "cli").rglob("*.py")]
         if "import transitions" in p.read_text() or "from transitions" in p.read_text()
     ]
-    assert importers == ["workflow/machine.py"]
+    assert importers == ["workflow/core/machine.py"]

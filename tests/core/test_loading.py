@@ -181,7 +181,7 @@ def test_a_changed_definition_must_get_a_new_version(tmp_path: Path) -> None:
 
 
 def test_a_valid_definition_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import workflow.loading as loading
+    import workflow.core.loading as loading
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     first = load_text(MINIMAL, "tiny.yaml")
@@ -203,7 +203,7 @@ def test_a_valid_definition_is_not_parsed_again(tmp_path: Path, monkeypatch: pyt
     assert load_text(MINIMAL, "tiny.yaml").digest == first.digest
     # the graph is checked even on a cached text: a guard that is gone is named, with its line
     text = MINIMAL + "    guards: [temporary]\n"
-    from workflow.guards import _GUARDS, register_guard
+    from workflow.core.guards import _GUARDS, register_guard
 
     register_guard("temporary", lambda case, decision: None)
     try:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from workflow.appeal import easter_sunday, is_working_day, last_appeal_day, legal_force
+from workflow.core.appeal import easter_sunday, is_working_day, last_appeal_day, legal_force
 
 
 @pytest.mark.parametrize(

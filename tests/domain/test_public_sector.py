@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import Cli, dump
 from workflow import Decision, DecisionRef, DueSpec, Workflow
-from workflow.decisions import Assignment, PartialDate, Proposal, ProposalPoint
-from workflow.errors import DecisionRefused, InvalidInput, NotFound
+from workflow.core.decisions import Assignment, PartialDate, Proposal, ProposalPoint
+from workflow.core.errors import DecisionRefused, InvalidInput, NotFound
 
 
 def opened(cli: Cli, *extra: str) -> str:

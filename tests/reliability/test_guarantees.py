@@ -61,8 +61,8 @@ def _rewrite(url: str, wf: Workflow, case_id: str, seq: int, reference: str) -> 
     """What an attacker with database access does: drop the guard, edit, re-hash the chain, fix the case row."""
     from dataclasses import replace
 
-    from workflow import engine
-    from workflow.audit import canonical_json
+    from workflow.core import engine
+    from workflow.core.audit import canonical_json
     from workflow.store.tables import audit_entries, cases
 
     entries = wf.history(case_id)

@@ -35,8 +35,8 @@ def test_alembic_head_is_head_revision() -> None:
 
 def _fill(store: Store) -> list[str]:
     """Cases and decisions written through the repository, which needs nothing newer than 0001."""
-    from workflow import engine
-    from workflow.case import DiaryNumber
+    from workflow.core import engine
+    from workflow.core.case import DiaryNumber
     from workflow.registry import default_registry
 
     registry = default_registry()

@@ -97,7 +97,7 @@ def test_diagrams_build_and_check(cli, tmp_path) -> None:  # type: ignore[no-unt
 def test_drawing_as_text_never_imports_graphviz(tmp_path) -> None:
     code = (
         "import sys\n"
-        "import workflow, workflow.engine, workflow.definition, workflow.render.model, workflow.render.dot\n"
+        "import workflow, workflow.core.engine, workflow.core.definition, workflow.render.model, workflow.render.dot\n"
         "import workflow.render.mermaid, workflow.render.timeline, workflow.render.diagrams, workflow_cli.diagrams\n"
         "import workflow.render.graphviz_run\n"
         "assert 'graphviz' not in sys.modules, 'graphviz imported on import'\n"

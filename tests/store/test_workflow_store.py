@@ -15,8 +15,8 @@ from workflow import (
     DuplicateCase,
     TransitionNotAllowed,
     Workflow,
-    engine,
 )
+from workflow.core import engine
 
 
 def open_dorotea(wf: Workflow) -> str:
@@ -169,7 +169,7 @@ def test_a_rewritten_case_row_is_found_by_replay(wf: Workflow, db_url: str, reco
 
 
 def test_the_store_refuses_an_older_schema(db_url: str) -> None:
-    from workflow.errors import StorageError
+    from workflow.core.errors import StorageError
     from workflow.store.repository import Store
 
     store = Store(db_url)

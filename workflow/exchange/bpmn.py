@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from workflow.definition import Definition
+from workflow.core.definition import Definition
 
 log = logging.getLogger("workflow.exchange.bpmn")
 

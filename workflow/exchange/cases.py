@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workflow import engine
-from workflow.audit import Entry, verify_chain
-from workflow.case import Case, DiaryNumber
-from workflow.definition import Definition
-from workflow.errors import AuditFailure, InvalidDefinition, InvalidInput, WorkflowError
+from workflow.core import engine
+from workflow.core.audit import Entry, verify_chain
+from workflow.core.case import Case, DiaryNumber
+from workflow.core.definition import Definition
+from workflow.core.errors import AuditFailure, InvalidDefinition, InvalidInput, WorkflowError
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
@@ -155,7 +155,7 @@ def _schema_validator() -> Callable[[Any], Any]:
 
 def _definitions(wf: "Workflow", doc: dict[str, Any], source: str) -> dict[tuple[str, int], tuple[Definition, str]]:
     """The file's definitions, loaded and checked against their digests, the registry and the database."""
-    from workflow.loading import load_text
+    from workflow.core.loading import load_text
 
     found: dict[tuple[str, int], tuple[Definition, str]] = {}
     for item in doc["definitions"]:

@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from workflow.case import Case
+from workflow.core.case import Case
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -52,7 +52,7 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def _dues(case: Case, today: dt.date) -> list[dict[str, Any]]:
-    from workflow.present import due_rows
+    from workflow.core.present import due_rows
 
     return due_rows(case, today)
 

@@ -43,11 +43,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workflow.audit import Entry, verify_chain
-from workflow.case import Case
-from workflow.decisions import PartialDate
-from workflow.definition import Definition
-from workflow.errors import AuditFailure, InvalidInput
+from workflow.core.audit import Entry, verify_chain
+from workflow.core.case import Case
+from workflow.core.decisions import PartialDate
+from workflow.core.definition import Definition
+from workflow.core.errors import AuditFailure, InvalidInput
 
 if TYPE_CHECKING:
     from workflow.api import Workflow

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workflow.errors import InvalidInput
+from workflow.core.errors import InvalidInput
 from workflow.render.dot import to_dot
 from workflow.render.errors import OutputNotWritable
 from workflow.render.mermaid import to_mermaid
@@ -22,7 +22,7 @@ from workflow.render.model import Graph, case_graph, process_graph
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
-    from workflow.definition import Definition
+    from workflow.core.definition import Definition
 
 FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot",

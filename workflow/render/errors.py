@@ -1,4 +1,4 @@
-"""Errors of drawing, in the one :class:`~workflow.errors.WorkflowError` hierarchy.
+"""Errors of drawing, in the one :class:`~workflow.core.errors.WorkflowError` hierarchy.
 
 They use the generic exit code 1: a missing program or an unwritable file is
 neither bad input to the engine nor a refused decision.
@@ -6,7 +6,7 @@ neither bad input to the engine nor a refused decision.
 
 from __future__ import annotations
 
-from workflow.errors import WorkflowError
+from workflow.core.errors import WorkflowError
 
 
 class RenderError(WorkflowError):

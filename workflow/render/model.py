@@ -17,13 +17,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from workflow.decisions import PartialDate
-from workflow.errors import InvalidInput
+from workflow.core.decisions import PartialDate
+from workflow.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from workflow.audit import Entry
-    from workflow.case import Case
-    from workflow.definition import Definition, Transition
+    from workflow.core.audit import Entry
+    from workflow.core.case import Case
+    from workflow.core.definition import Definition, Transition
 
 START = "__start"
 DUE = "__due"

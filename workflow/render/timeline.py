@@ -17,15 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from workflow.decisions import PartialDate
-from workflow.errors import InvalidInput
+from workflow.core.decisions import PartialDate
+from workflow.core.errors import InvalidInput
 from workflow.render.dot import clean
 from workflow.render.model import check_lang
 
 if TYPE_CHECKING:
-    from workflow.audit import Entry
-    from workflow.case import Case
-    from workflow.definition import Definition
+    from workflow.core.audit import Entry
+    from workflow.core.case import Case
+    from workflow.core.definition import Definition
 
 WORDS = {
     "sv": {"decisions": "Beslut", "today": "idag", "approx": "≈ datum känt till {what}",

@@ -14,11 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from workflow.audit import Entry, canonical_json
-from workflow.case import Case
-from workflow.decisions import PartialDate
-from workflow.definition import Definition
-from workflow.errors import DuplicateCase, InvalidInput, StorageError
+from workflow.core.audit import Entry, canonical_json
+from workflow.core.case import Case
+from workflow.core.decisions import PartialDate
+from workflow.core.definition import Definition
+from workflow.core.errors import DuplicateCase, InvalidInput, StorageError
 from workflow.store.repository import Store
 from workflow.store.tables import audit_entries, case_numbers, cases, definition_versions, due_dates
 

@@ -20,11 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
-from workflow.audit import Entry, canonical_json
-from workflow.case import Case, DiaryNumber
-from workflow.decisions import PartialDate
-from workflow.definition import Definition
-from workflow.errors import CaseNotFound, ConcurrentUpdate, DuplicateCase, StorageError
+from workflow.core.audit import Entry, canonical_json
+from workflow.core.case import Case, DiaryNumber
+from workflow.core.decisions import PartialDate
+from workflow.core.definition import Definition
+from workflow.core.errors import CaseNotFound, ConcurrentUpdate, DuplicateCase, StorageError
 from workflow.store.tables import (
     actor_roles,
     audit_entries,

@@ -2,8 +2,8 @@
 
 Core rather than the ORM: the hot path (one decision, one commit) is a handful
 of statements, and ``sqlalchemy.orm`` alone costs half a second of start-up.
-The typed objects the rest of the engine sees are :class:`workflow.case.Case`
-and :class:`workflow.audit.Entry`, mapped here by the repository.
+The typed objects the rest of the engine sees are :class:`workflow.core.case.Case`
+and :class:`workflow.core.audit.Entry`, mapped here by the repository.
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from workflow.audit import Entry
-from workflow.case import Case
-from workflow.decisions import PartialDate, due_when
-from workflow.definition import Definition
-from workflow.engine import Possibility
+from workflow.core.audit import Entry
+from workflow.core.case import Case
+from workflow.core.decisions import PartialDate, due_when
+from workflow.core.definition import Definition
+from workflow.core.engine import Possibility
 
 
 def definition_json(d: Definition) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def due_rows(case: Case, today: dt.date) -> list[dict[str, Any]]:
 def case_json(case: Case, definition: Definition, possible: list[Possibility], today: dt.date,
               entries: list[Entry] | None = None) -> dict[str, Any]:
     """Everything `wf case show` says about a case, as data."""
-    from workflow.appeal import legal_force
+    from workflow.core.appeal import legal_force
 
     out = case.to_json()
     state = definition.states.get(case.state)

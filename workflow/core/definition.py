@@ -1,6 +1,6 @@
 """Process definitions as frozen, pure data.
 
-A definition is parsed and validated once (see :mod:`workflow.loading`) and
+A definition is parsed and validated once (see :mod:`workflow.core.loading`) and
 then shared by every case of that id and version.  Nothing here does I/O.
 """
 

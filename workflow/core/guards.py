@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from workflow.case import Case
-    from workflow.decisions import Decision
+    from workflow.core.case import Case
+    from workflow.core.decisions import Decision
 
 Guard = Callable[["Case", "Decision"], "str | None"]
 

@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from workflow.audit import GENESIS, Entry
-from workflow.case import Case, DiaryNumber
-from workflow.decisions import Decision, PartialDate
-from workflow.definition import Definition, Transition
-from workflow.effects import APPLY, empty_data
-from workflow.errors import DecisionRefused, InvalidInput, NotFound, TransitionNotAllowed, WorkflowError
-from workflow.guards import get_guard
-from workflow.machine import machine_for
+from workflow.core.audit import GENESIS, Entry
+from workflow.core.case import Case, DiaryNumber
+from workflow.core.decisions import Decision, PartialDate
+from workflow.core.definition import Definition, Transition
+from workflow.core.effects import APPLY, empty_data
+from workflow.core.errors import DecisionRefused, InvalidInput, NotFound, TransitionNotAllowed, WorkflowError
+from workflow.core.guards import get_guard
+from workflow.core.machine import machine_for
 
 
 class ReplayError(WorkflowError):
@@ -369,7 +369,7 @@ def apply_all(definition: Definition, case: Case, entries: Iterable[Entry]) -> C
 
 
 def _apply(definition: Definition, case: Case, entry: Entry, data: dict[str, Any]) -> Case:
-    """States are checked here; what each entry kind does to ``data`` (changed in place) is in :mod:`workflow.effects`."""
+    """States are checked here; what each entry kind does to ``data`` (changed in place) is in :mod:`workflow.core.effects`."""
     if entry.seq != case.head_seq + 1:
         raise ReplayError(f"case {case.id}: entry {entry.seq} out of order (after {case.head_seq})")
     p = entry.payload

@@ -1,4 +1,4 @@
-"""YAML -> :class:`~workflow.definition.Definition`: schema first, then the graph.
+"""YAML -> :class:`~workflow.core.definition.Definition`: schema first, then the graph.
 
 Every error names the file, the line and the element.  The YAML is read with
 the safe loader, aliases are refused (no billion-laughs), and size and depth
@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from workflow.definition import (
+from workflow.core.definition import (
     Body,
     Definition,
     DueKind,
@@ -29,8 +29,8 @@ from workflow.definition import (
     Statement,
     Transition,
 )
-from workflow.errors import InvalidDefinition
-from workflow.guards import get_guard
+from workflow.core.errors import InvalidDefinition
+from workflow.core.guards import get_guard
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 32

@@ -14,7 +14,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from workflow.definition import Definition
+from workflow.core.definition import Definition
 
 Check = Callable[[], "str | None"]
 

@@ -1,8 +1,8 @@
 """Recorded acts that are not state changes: proposals, delegation, reporting, links, posting.
 
 Each returns the case after the act and its audit entries, like
-:func:`workflow.engine.decide`; the meaning of each entry kind is in
-:mod:`workflow.effects`.
+:func:`workflow.core.engine.decide`; the meaning of each entry kind is in
+:mod:`workflow.core.effects`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from workflow.audit import Entry
-from workflow.case import Case
-from workflow.decisions import PROPOSAL_OUTCOMES, DecisionRef, PartialDate, Proposal
-from workflow.definition import Definition
-from workflow.engine import _text, chain_entries, stamp
-from workflow.errors import DecisionRefused, InvalidInput, NotFound
+from workflow.core.audit import Entry
+from workflow.core.case import Case
+from workflow.core.decisions import PROPOSAL_OUTCOMES, DecisionRef, PartialDate, Proposal
+from workflow.core.definition import Definition
+from workflow.core.engine import _text, chain_entries, stamp
+from workflow.core.errors import DecisionRefused, InvalidInput, NotFound
 
 RELATIONS = {"parent": "child", "child": "parent", "related": "related"}
 """A link and how it reads from the other case."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workflow.appeal import last_appeal_day
-from workflow.audit import Entry
-from workflow.decisions import PartialDate
+from workflow.core.appeal import last_appeal_day
+from workflow.core.audit import Entry
+from workflow.core.decisions import PartialDate
 
 Data = dict[str, Any]
 
