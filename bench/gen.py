@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workflow.core import derive
 from workflow.core.audit import canonical_json
-from workflow.core.decisions import PartialDate
 
 TODAY = dt.date(2025, 6, 15)
 """The day the scale figures are measured on (``--today``)."""
@@ -45,7 +45,7 @@ class Template:
     opened_at: str
     updated_at: str
     title: str
-    due: list[tuple[str, str, dt.date]]  # name, date, due_on
+    due: list[tuple[Any, ...]]  # due_dates rows without the case id, from the one builder
     entries: list[tuple[list[Any], str, str]]  # row fields without hashes, hashed prefix, hashed suffix
 
 
@@ -86,8 +86,7 @@ def _record(due_month: str | None) -> Template:
         row = [e.seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state, e.to_state,
                e.reference, canonical_json(e.payload), e.request_id]
         entries.append((row, prefix, suffix))
-    due = [(name, d["date"], PartialDate.parse(d["date"]).last_day())
-           for name, d in sorted(case.data.get("due", {}).items()) if d["status"] == "open"]
+    due = [tuple(r.values())[1:] for r in derive.due_rows(case).values()]
     return Template(canonical_json(case.data), case.state, case.version, case.opened_at, case.updated_at,
                     case.title, due, entries)
 
@@ -123,8 +122,7 @@ class Generator:
                 cases_.append((cid, "systemledning", 1, t.state, t.title, t.version, t.data, t.opened_at,
                                t.updated_at, t.version, prev))
                 numbers.append((diary_number(i), cid, "region", 0))
-                for name, date, due_on in t.due:
-                    due.append((cid, name, date, due_on, None, "open"))
+                due.extend((cid, *row) for row in t.due)
             yield out
 
     def definition_row(self) -> tuple[str, int, str, str]:

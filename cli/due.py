@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import click
-from workflow_cli.context import Context, emit_json, pass_context, table
+from workflow_cli.context import Context, emit_json, json_option, pass_context, table
 
 _SPAN = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")
 
@@ -45,12 +45,15 @@ def _describe(wf: Any, row: dict[str, Any]) -> tuple[str, str]:
 @click.option("--ics", "ics_path", type=click.Path(dir_okay=False, writable=True), help="Also write the items as an iCalendar file.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many items (the soonest).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write CSV/JSON here instead of stdout.")
+@json_option
 @pass_context
 def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path: str | None, limit: int | None,
-        output: str | None) -> None:
+        output: str | None, as_json: bool) -> None:
     """Open due dates and unreported urgent decisions: overdue first, then what is coming."""
     from workflow.api import _as_date
 
+    if as_json:
+        fmt = "json"
     wf = ctx.workflow
     day = _as_date(today) if today else dt.date.today()
     rows = wf.due(within=parse_span(within) if within else None, today=day, limit=limit)

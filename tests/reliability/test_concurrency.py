@@ -83,7 +83,7 @@ def test_stress_many_processes_few_cases(db_url: str, wf: Any, tmp_path: Path) -
     busy = sum(r["busy"] for r in results)
     errors = [e for r in results for e in r["errors"]]
     logged: list[str] = []
-    for case, entries in wf.store.iter_logs(cases):
+    for case, entries, _due in wf.store.iter_logs(cases):
         logged += [f"{case.id}/{e.request_id}" for e in entries if e.kind == "decision" and e.request_id]
     found = anomalies(db_url)
     dialect = db_url.split(":")[0].split("+")[0]

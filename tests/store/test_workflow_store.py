@@ -165,7 +165,7 @@ def test_a_rewritten_case_row_is_found_by_replay(wf: Workflow, db_url: str, reco
         conn.execute(sa.text("UPDATE cases SET state = 'pilot'"))
     db.dispose()
     report = wf.verify(recorded)
-    assert not report.ok and "differs from its replayed log in: state" in report.problems[0].problem
+    assert not report.ok and "differs from its replayed log in: cases.state" in report.problems[0].problem
 
 
 def test_the_store_refuses_an_older_schema(db_url: str) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from workflow.core import derive
 from workflow.core.audit import Entry
 from workflow.core.case import Case
-from workflow.core.decisions import PartialDate, due_when
+from workflow.core.decisions import due_when
 from workflow.core.definition import Definition
 from workflow.core.engine import Possibility
 
@@ -46,16 +47,14 @@ def definition_json(d: Definition) -> dict[str, Any]:
 
 
 def due_rows(case: Case, today: dt.date) -> list[dict[str, Any]]:
-    """The case's due dates with whether each is overdue at ``today``."""
-    rows = []
-    for name, d in sorted(case.data.get("due", {}).items()):
-        last = PartialDate.parse(d["date"]).last_day()
-        rows.append({
-            "name": name, "date": d["date"], "meeting": d.get("meeting"), "status": d["status"],
-            "reference": d.get("reference"), "due_on": last.isoformat(),
-            "overdue": d["status"] == "open" and last < today,
-        })
-    return rows
+    """The case's due dates (its rows of the due-date index, urgent decisions aside), overdue at ``today`` or not."""
+    due = case.data.get("due", {})
+    return [
+        {"name": name, "date": r["date"], "meeting": r["meeting"], "status": r["status"],
+         "reference": due[name].get("reference"), "due_on": r["due_on"].isoformat(),
+         "overdue": r["status"] == "open" and r["due_on"] < today}
+        for name, r in sorted(derive.due_rows(case).items()) if not derive.is_urgent(name)
+    ]
 
 
 def case_json(case: Case, definition: Definition, possible: list[Possibility], today: dt.date,

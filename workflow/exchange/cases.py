@@ -73,7 +73,7 @@ def export_cases(wf: "Workflow", keys: Iterable[str] | None = None) -> dict[str,
     ids = None if keys is None else sorted({wf.case(k).id for k in keys})
     definitions: dict[tuple[str, int], Definition] = {}
     out_cases = []
-    for case, entries in wf.store.iter_logs(ids):
+    for case, entries, _due in wf.store.iter_logs(ids):
         problems = verify_chain(case.id, entries, case.head_seq, case.head_hash)
         if problems:
             raise AuditFailure(f"not exported: {problems[0]} (run 'wf audit verify')")

@@ -278,7 +278,7 @@ def cases_to_erms(
     wanted = list(dict.fromkeys(wf.case(k).id for k in keys))
     if not wanted:
         raise InvalidInput("name at least one case to archive")
-    loaded = {c.id: (c, e) for c, e in wf.store.iter_logs(wanted)}
+    loaded = {c.id: (c, e) for c, e, _due in wf.store.iter_logs(wanted)}
     items = []
     open_cases = []
     for cid in wanted:

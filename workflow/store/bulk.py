@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from workflow.core import derive
 from workflow.core.audit import Entry, canonical_json
 from workflow.core.case import Case
-from workflow.core.decisions import PartialDate
 from workflow.core.definition import Definition
 from workflow.core.errors import DuplicateCase, InvalidInput, StorageError
 from workflow.store.repository import Store
@@ -51,17 +51,6 @@ def _insert_sql(conn: sa.Connection, table: sa.Table) -> str:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(conn.dialect.identifier_preparer.quote(c.name) for c in table.c)
     return f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(table.c))})"
-
-
-def _due_rows(case: Case) -> list[dict[str, Any]]:
-    return [
-        {
-            "case_id": case.id, "name": name, "date": d["date"],
-            "due_on": PartialDate.parse(d["date"]).last_day(), "meeting": d.get("meeting"),
-            "status": d["status"],
-        }
-        for name, d in sorted(case.data.get("due", {}).items())
-    ]
 
 
 def insert_cases(
@@ -112,11 +101,11 @@ def insert_cases(
                     )
             insert_case, insert_number = _insert_sql(conn, cases), _insert_sql(conn, case_numbers)
             for chunk in _chunks(items, BATCH):
-                conn.exec_driver_sql(insert_case, [tuple(Store._case_row(c).values()) for c, _e in chunk])
-                rows = [(n.number, c.id, n.party, i) for c, _e in chunk for i, n in enumerate(c.numbers)]
+                conn.exec_driver_sql(insert_case, [tuple(derive.case_row(c).values()) for c, _e in chunk])
+                rows = [tuple(r.values()) for c, _e in chunk for r in derive.number_rows(c)]
                 if rows:
                     conn.exec_driver_sql(insert_number, rows)
-                dues = [r for c, _e in chunk for r in _due_rows(c)]
+                dues = [r for c, _e in chunk for r in derive.due_rows(c).values()]
                 if dues:
                     conn.execute(due_dates.insert(), dues)
             written = 0

@@ -15,15 +15,16 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
+from workflow.core import derive
 from workflow.core.audit import Entry, canonical_json
 from workflow.core.case import Case, DiaryNumber
-from workflow.core.decisions import PartialDate
 from workflow.core.definition import Definition
+from workflow.core.derive import URGENT_PREFIX
 from workflow.core.errors import CaseNotFound, ConcurrentUpdate, DuplicateCase, StorageError
 from workflow.store.tables import (
     actor_roles,
@@ -39,10 +40,15 @@ HEAD_REVISION = "0003"
 
 DEFAULT_TIMEOUT = 10.0
 
-URGENT_PREFIX = "urgent:"
-"""Due-date rows named ``urgent:<seq>`` stand for an urgent decision not yet reported to its body."""
-
 Change = tuple[Case, Case, Sequence[Entry]]
+
+
+class Log(NamedTuple):
+    """A stored case, its audit log and (when asked for) its rows of the due-date index."""
+
+    case: Case
+    entries: list[Entry]
+    due: list[dict[str, Any]]
 """A case as read, the case after a change, and the entries of the change."""
 
 # The statements of the hot path (one decision: find, load, update, append), built
@@ -239,12 +245,9 @@ class Store:
             if conn.execute(sa.select(cases.c.id).where(cases.c.id == case.id)).first():
                 raise DuplicateCase(f"case {case.id} already exists")
             self.remember_definition(conn, definition, source)
-            conn.execute(cases.insert().values(**self._case_row(case)))
+            conn.execute(cases.insert().values(**derive.case_row(case)))
             if case.numbers:
-                conn.execute(case_numbers.insert(), [
-                    {"number": n.number, "case_id": case.id, "party": n.party, "position": i}
-                    for i, n in enumerate(case.numbers)
-                ])
+                conn.execute(case_numbers.insert(), derive.number_rows(case))
             self._append(conn, entries)
             self._sync_due(conn, case)
             for before, after, more in updates:
@@ -322,45 +325,16 @@ class Store:
             for e in entries
         ])
 
-    @staticmethod
-    def _due_rows(case: Case) -> dict[str, dict[str, Any]]:
-        rows = {
-            name: {
-                "case_id": case.id, "name": name, "date": d["date"],
-                "due_on": PartialDate.parse(d["date"]).last_day(), "meeting": d.get("meeting"),
-                "status": d["status"],
-            }
-            for name, d in case.data.get("due", {}).items()
-        }
-        for key, u in case.data.get("urgent", {}).items():
-            name = f"{URGENT_PREFIX}{key}"
-            rows[name] = {
-                "case_id": case.id, "name": name, "date": u["date"],
-                "due_on": PartialDate.parse(u["date"]).first_day(), "meeting": u["body"],
-                "status": "met" if u["reported"] else "open",
-            }
-        return rows
-
     def _sync_due(self, conn: sa.Connection, case: Case, before: Case | None = None) -> None:
         """Keep the due-date index table equal to the case's due dates, touching only the rows that changed."""
-        old = self._due_rows(before) if before is not None else {}
-        new = self._due_rows(case)
+        old = derive.due_rows(before) if before is not None else {}
+        new = derive.due_rows(case)
         stale = [name for name, row in old.items() if new.get(name) != row]
         fresh = [new[name] for name in sorted(new) if old.get(name) != new[name]]
         if stale:
             conn.execute(_DELETE_DUE, [{"b_case_id": case.id, "b_name": name} for name in stale])
         if fresh:
             conn.execute(_INSERT_DUE, fresh)
-
-    @staticmethod
-    def _case_row(case: Case) -> dict[str, Any]:
-        return {
-            "id": case.id, "definition_id": case.definition_id,
-            "definition_version": case.definition_version, "state": case.state,
-            "title": case.title, "version": case.version, "data": canonical_json(case.data),
-            "opened_at": case.opened_at, "updated_at": case.updated_at,
-            "head_seq": case.head_seq, "head_hash": case.head_hash,
-        }
 
     def find_case_id(self, conn: sa.Connection, key: str) -> str:
         row = conn.execute(_FIND_BY_ID, {"key": key}).first()
@@ -491,8 +465,12 @@ class Store:
                 out.append(e)
             return out
 
-    def iter_logs(self, case_ids: Iterable[str] | None = None) -> Iterator[tuple[Case, list[Entry]]]:
-        """Every case (or the given ones) with its log, one case at a time."""
+    def iter_logs(self, case_ids: Iterable[str] | None = None, *, with_due: bool = False) -> Iterator[Log]:
+        """Every case (or the given ones) with its log, one case at a time, by case id.
+
+        ``with_due`` also reads each case's rows of the due-date index, for
+        verification to compare with what the log gives.
+        """
         with self.reading() as conn:
             ids = list(case_ids) if case_ids is not None else [
                 r[0] for r in conn.execute(sa.select(cases.c.id).order_by(cases.c.id))
@@ -510,9 +488,13 @@ class Store:
                     .order_by(audit_entries.c.case_id, audit_entries.c.seq)
                 ):
                     logs[r[0]].append(Entry(*r[:10], loads(r[10]), *r[11:]))  # type: ignore[misc,call-arg]
+                due: dict[str, list[dict[str, Any]]] = {cid: [] for cid in chunk}
+                if with_due:
+                    for d in conn.execute(sa.select(due_dates).where(due_dates.c.case_id.in_(chunk))).mappings():
+                        due[d["case_id"]].append(dict(d))
             for cid in chunk:
                 if cid in loaded:
-                    yield loaded[cid], logs[cid]
+                    yield Log(loaded[cid], logs[cid], due[cid])
 
     def chain_heads(self) -> list[tuple[str, int, str]]:
         """(case id, last seq, its hash) of every case's log, as the entries say, by case id."""
