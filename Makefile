@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench deps clean
+.PHONY: demo test lint bench deps clean generated
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,6 +25,10 @@ test: deps
 # make bench -- the performance figures against their yardsticks (bench/RESULTS.md); not part of make test.
 bench: deps
 	$(PY) bench/run.py
+
+# make generated -- regenerate the committed generated code (a test fails when it is stale).
+generated: $(STAMP)
+	$(PY) scripts/gen-schema-validator.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check workflow cli tests

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-
-# The loader's caches (compiled schema, parsed definitions) go to a folder of the test run's own.
-os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="wf-test-cache-")
 
 PG_URL = os.environ.get("WF_TEST_PG_URL")
 PG_SKIP = os.environ.get("WF_TEST_PG_UNAVAILABLE") or "WF_TEST_PG_URL is not set (run the suite with 'make test')"

@@ -37,6 +37,8 @@ def load_roles_file(path: str | Path) -> dict[str, set[str]]:
     """Actor -> roles from a YAML roles file; a malformed file is an error, never "no roles"."""
     import yaml
 
+    from workflow.core.yaml_reader import safe_load
+
     where = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -45,7 +47,7 @@ def load_roles_file(path: str | Path) -> dict[str, set[str]]:
     except UnicodeDecodeError:
         raise InvalidInput(f"the roles file {where} is not UTF-8 text")
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -44,8 +44,10 @@ class Scenario:
 def load_scenario(path: Path) -> Scenario:
     import yaml
 
+    from workflow.core.yaml_reader import safe_load
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise InvalidInput(f"{path}: cannot read scenario: {e}")
     if not isinstance(data, dict) or not isinstance(data.get("steps"), list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,20 @@ def test_hostile_yaml_ends_in_a_clear_error(text: str, problem: str) -> None:
     assert problem in str(err)
 
 
+@pytest.mark.parametrize("bounded", [True, False])
+@pytest.mark.parametrize("depth", [40, 999, 100_000])
+def test_deep_nesting_is_refused_whether_or_not_libyaml_bounds_it(
+    bounded: bool, depth: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libyaml before 0.2.5 crashed on deep nesting: the event-stream check stands in for its bound."""
+    from workflow.core import yaml_reader
+
+    monkeypatch.setattr(yaml_reader, "NESTING_BOUNDED", bounded)
+    for text in ("x: " + "[" * depth + "]" * depth + "\n", "- " * depth + "x\n", "a: {" * depth + "}" * depth):
+        err = _error(text)
+        assert "nested too deeply" in err.problem or "nesting depth" in err.problem, err
+
+
 def test_huge_and_non_utf8_files(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     big.write_text("x: " + "a" * 1_100_000)
@@ -180,35 +195,135 @@ def test_a_changed_definition_must_get_a_new_version(tmp_path: Path) -> None:
     assert registry.get("tiny").version == 2 and registry.get("tiny", 1).label.sv == "Liten"
 
 
-def test_a_valid_definition_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import workflow.core.loading as loading
+ROOT = Path(__file__).resolve().parents[2]
+GENERATOR = ROOT / "scripts" / "gen-schema-validator.py"
 
+
+def test_the_committed_schema_validator_is_generated_from_the_schema() -> None:
+    """The oracle is the generator itself, run in memory on the shipped schema."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_schema_validator", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    expected = generator.render((definitions_dir() / "definition.schema.json").read_text(encoding="utf-8"))
+    committed = (ROOT / "workflow" / "core" / "definition_schema_validator.py").read_text(encoding="utf-8")
+    assert committed == expected, (
+        "workflow/core/definition_schema_validator.py is stale: "
+        "run 'make generated' (.venv/bin/python scripts/gen-schema-validator.py) and commit the result"
+    )
+
+
+FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__"}
+
+
+def _forbidden(tree: ast.AST) -> list[str]:
+    """``import marshal`` in any form, and calls of the builtins that run or build code."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+            found.append(f"line {node.lineno}: {node.func.id}(...)")
+            continue
+        else:
+            continue
+        found += [f"line {node.lineno}: import {n}" for n in names if n.split(".")[0] == "marshal"]
+    return found
+
+
+def test_no_code_is_compiled_or_unmarshalled_at_run_time() -> None:
+    """Nothing under workflow/ (the generated validator included) runs code it builds or reads back."""
+    files = sorted((ROOT / "workflow").rglob("*.py"))
+    assert ROOT / "workflow" / "core" / "definition_schema_validator.py" in files
+    offenders = {
+        f.relative_to(ROOT).as_posix(): found
+        for f in files
+        if (found := _forbidden(ast.parse(f.read_text(encoding="utf-8"), str(f))))
+    }
+    assert offenders == {}
+
+
+def test_the_forbidden_code_check_sees_what_it_looks_for() -> None:
+    code = "import os, marshal\nfrom marshal import loads\nexec('1')\neval('1')\ncompile('1', 'x', 'exec')\n"
+    assert _forbidden(ast.parse(code)) == [
+        "line 1: import marshal", "line 2: import marshal", "line 3: exec(...)", "line 4: eval(...)",
+        "line 5: compile(...)"]
+    assert _forbidden(ast.parse("import re\nre.compile('x')\nfastjsonschema.compile({})\n")) == []
+
+
+def test_the_loader_uses_nothing_of_the_project_outside_the_core() -> None:
+    tree = ast.parse((ROOT / "workflow" / "core" / "loading.py").read_text(encoding="utf-8"))
+    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    project = [m for m in modules if m.split(".")[0] in {"workflow", "workflow_cli", "workflow_definitions"}]
+    assert project and all(m == "workflow.core" or m.startswith("workflow.core.") for m in project), project
+
+
+def test_nothing_is_written_to_a_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    first = load_text(MINIMAL, "tiny.yaml")
-    cached = list((tmp_path / "cache" / "wf" / "definitions").glob("*.json"))
-    assert len(cached) == 1
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    load_text(MINIMAL, "tiny.yaml")
+    default_registry()
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "home").exists()
 
-    def no_parsing(*_args: object) -> None:
-        raise AssertionError("parsed again")
 
-    monkeypatch.setattr(loading, "_parse_yaml", no_parsing)
-    again = load_text(MINIMAL, "tiny.yaml")
-    assert (again.id, again.digest, list(again.states), again.transitions) == (
-        first.id, first.digest, list(first.states), first.transitions)
-    with pytest.raises(AssertionError, match="parsed again"):  # a changed text is parsed
-        load_text(MINIMAL.replace("Liten", "Litet"), "tiny.yaml")
-    monkeypatch.undo()
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    cached[0].write_text("{not json")  # a damaged cache is ignored and rewritten
-    assert load_text(MINIMAL, "tiny.yaml").digest == first.digest
-    # the graph is checked even on a cached text: a guard that is gone is named, with its line
-    text = MINIMAL + "    guards: [temporary]\n"
-    from workflow.core.guards import _GUARDS, register_guard
+# -- YAML 1.2 booleans: no, yes, on, off stay strings -----------------------------------
 
-    register_guard("temporary", lambda case, decision: None)
-    try:
-        load_text(text, "g.yaml")
-    finally:
-        del _GUARDS["temporary"]
-    err = _error(text)
-    assert "unknown guard 'temporary'" in err.problem and err.line == 16
+NO_STATE = MINIMAL.replace("id: done", "id: no").replace("to: done", "to: no")
+
+
+def test_a_state_called_no_is_a_state() -> None:
+    d = load_text(NO_STATE, "no.yaml")
+    assert list(d.states) == ["open", "no"] and d.final_states == ("no",)
+    assert d.transitions[0].dest == "no"
+    assert d.states["open"].initial is True  # true is still a boolean
+
+
+@pytest.mark.parametrize("word", ["yes", "on", "off", "y", "n", "No", "OFF"])
+def test_yaml_1_1_booleans_stay_strings_in_definitions(word: str) -> None:
+    d = load_text(NO_STATE.replace("id: no", f"id: {word}").replace("to: no", f"to: {word}"), "w.yaml")
+    assert word in d.states and d.transitions[0].dest == word
+
+
+def test_true_and_false_are_booleans_and_other_spellings_are_not() -> None:
+    from workflow.core.yaml_reader import Loader, SafeLoader, safe_load
+
+    text = "a: true\nb: False\nc: TRUE\nd: no\ne: yes\nf: on\ng: off\nh: tRUE\ni: null\nj: 3\n"
+    expected = {"a": True, "b": False, "c": True, "d": "no", "e": "yes", "f": "on", "g": "off",
+                "h": "tRUE", "i": None, "j": 3}
+    assert safe_load(text) == expected
+    for cls in {Loader, SafeLoader}:
+        loader = cls(text)
+        try:
+            assert loader.get_single_data() == expected
+        finally:
+            loader.dispose()
+    import yaml
+
+    assert yaml.safe_load("d: no") == {"d": False}  # PyYAML's own loader is left as it was
+
+
+def test_a_scenario_keeps_outcome_no_as_a_string(tmp_path: Path) -> None:
+    from workflow.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "definition: systemledning\ntitle: T\nnumbers: {}\nsteps:\n"
+        "  - {trigger: decide, outcome: no, urgent: true}\n  - {trigger: decide, outcome: yes, party: on}\n",
+        encoding="utf-8",
+    )
+    steps = load_scenario(path).data["steps"]
+    assert steps[0]["outcome"] == "no" and steps[0]["urgent"] is True
+    assert steps[1]["outcome"] == "yes" and steps[1]["party"] == "on"
+
+
+def test_a_roles_file_keeps_no_and_on_as_names(tmp_path: Path) -> None:
+    from workflow.roles import load_roles_file
+
+    path = tmp_path / "roles.yaml"
+    path.write_text("actors:\n  no: [on]\n", encoding="utf-8")
+    assert load_roles_file(path) == {"no": {"on"}}

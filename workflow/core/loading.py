@@ -1,20 +1,20 @@
 """YAML -> :class:`~workflow.core.definition.Definition`: schema first, then the graph.
 
 Every error names the file, the line and the element.  The YAML is read with
-the safe loader, aliases are refused (no billion-laughs), and size and depth
-are bounded, so a hostile file ends in :class:`InvalidDefinition`, never in a
-crash.
+the safe loader (YAML 1.2 booleans: ``no`` stays a string), aliases are
+refused (no billion-laughs), and size and depth are bounded, so a hostile file
+ends in :class:`InvalidDefinition`, never in a crash.
+
+Nothing is cached between runs: every text is parsed and checked afresh.  The
+schema check is a module generated from ``definitions/definition.schema.json``
+and committed with the package (:mod:`~workflow.core.definition_schema_validator`),
+so no code is compiled at run time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import marshal
-import os
-import sys
-from collections.abc import Callable, Iterable
-from functools import lru_cache
+from collections.abc import Iterable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -38,54 +38,15 @@ MAX_DEPTH = 32
 Lines = dict[tuple[Any, ...], int]
 
 
-def schema_path() -> Path:
-    """The JSON Schema of the definition format (also shipped for editors)."""
-    from workflow.paths import definitions_dir
-
-    return definitions_dir() / "definition.schema.json"
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Callable[[Any], Any]:
-    """The schema compiled to a Python function, cached across runs.
-
-    Generating the validator costs about 80 ms, a large part of a command's
-    start-up, so its compiled code is kept in the user's cache folder, keyed
-    by the schema text, the fastjsonschema version and the Python version.
-    The cached code validates exactly as a fresh compile does.
-    """
-    import fastjsonschema
-
-    text = schema_path().read_bytes()
-    key = hashlib.sha256(
-        b"\0".join([text, fastjsonschema.VERSION.encode(), sys.version.encode()])
-    ).hexdigest()[:24]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wf" / f"validator-{key}.bin"
-    code = None
-    try:
-        code = marshal.loads(cache.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        source = fastjsonschema.compile_to_code(json.loads(text))
-        code = compile(source, "<definition schema validator>", "exec")
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps(code))
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # a read-only home: compile each time
-    namespace: dict[str, Any] = {}
-    exec(code, namespace)  # noqa: S102 -- code generated from our own schema
-    entry = next(v for k, v in namespace.items() if k.startswith("validate_") and callable(v))
-    return entry  # type: ignore[no-any-return]
-
-
 def _parse_yaml(text: str, path: str) -> tuple[Any, Lines]:
     import yaml
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    _check_depth(text, path, loader_cls)
+    from workflow.core import yaml_reader
+
+    loader_cls = yaml_reader.Loader
+    if not yaml_reader.NESTING_BOUNDED:
+        _check_depth(text, path, loader_cls)
     loader = loader_cls(text)
     try:
         node = loader.get_single_node()
@@ -141,9 +102,10 @@ def _parse_yaml(text: str, path: str) -> tuple[Any, Lines]:
 
 
 def _check_depth(text: str, path: str, loader_cls: Any) -> None:
-    """Refuse deep nesting before a node tree is built: composing one recurses, and in
-    libyaml's composer a few tens of thousands of ``[`` crash the interpreter (a segfault,
-    not a RecursionError).  The event stream is produced without recursion."""
+    """Refuse deep nesting before a node tree is built: composing one recurses, and with
+    libyaml before 0.2.5 a few tens of thousands of ``[`` crash the interpreter (a segfault,
+    not a RecursionError).  The event stream is produced without recursion.  Needed only
+    where :data:`~workflow.core.yaml_reader.NESTING_BOUNDED` is false."""
     import yaml
 
     depth = 0
@@ -174,80 +136,17 @@ def _line(lines: Lines, at: tuple[Any, ...]) -> int | None:
 
 
 def load_text(text: str, path: str = "<text>") -> Definition:
-    """Parse and validate one definition from YAML text.
-
-    A text that passed the schema check before is not parsed again: its
-    parsed form is kept in the user's cache folder under the SHA-256 of the
-    text, the schema and this loader's format, so the YAML parser is not even
-    imported.  The graph checks run every time (the guard registry can
-    differ between programs); a cached text that fails them is loaded afresh
-    so that the error names its line.
-    """
+    """Parse and validate one definition from YAML text: schema first, then the graph."""
     encoded = text.encode("utf-8", "surrogatepass")
     if len(encoded) > MAX_BYTES:
         raise InvalidDefinition(path, None, "document", f"larger than {MAX_BYTES} bytes")
-    digest = hashlib.sha256(encoded).hexdigest()
-    cache = _cache_file(digest)
-    cached = _read_cache(cache)
-    if cached is not None:
-        data, lines = cached
-        definition = _build(data, lines, path, digest, text)
-        try:
-            check_graph(definition, data, lines)
-            return definition
-        except InvalidDefinition:
-            pass
     data, lines = _parse_yaml(text, path)
     if not isinstance(data, dict):
         raise InvalidDefinition(path, 1, "document", "must be a mapping with id, version, states, ...")
     _check_schema(data, lines, path)
-    definition = _build(data, lines, path, digest, text)
+    definition = _build(data, lines, path, hashlib.sha256(encoded).hexdigest(), text)
     check_graph(definition, data, lines)
-    _write_cache(cache, data, lines)
     return definition
-
-
-CACHE_FORMAT = b"wf-definition-cache/2"
-
-
-def _cache_file(digest: str) -> Path | None:
-    try:
-        schema = schema_path().read_bytes()
-    except OSError:
-        return None
-    key = hashlib.sha256(b"\0".join([CACHE_FORMAT, schema, digest.encode()])).hexdigest()[:32]
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "wf" / "definitions" / f"{key}.json"
-
-
-def _read_cache(cache: Path | None) -> tuple[dict[str, Any], Lines] | None:
-    """The parsed document and the lines of its transitions (kept for messages), if cached."""
-    if cache is None:
-        return None
-    try:
-        stored = json.loads(cache.read_text(encoding="utf-8"))
-        data, transition_lines = stored["data"], stored["transition_lines"]
-        lines: Lines = {("transitions", i): int(n) for i, n in enumerate(transition_lines)}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return (data, lines) if isinstance(data, dict) else None
-
-
-def _write_cache(cache: Path | None, data: dict[str, Any], lines: Lines) -> None:
-    if cache is None:
-        return
-    transition_lines = [lines.get(("transitions", i), 0) for i in range(len(data["transitions"]))]
-    try:
-        text = json.dumps({"data": data, "transition_lines": transition_lines}, ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError):
-        return  # YAML that is valid but not JSON-shaped (dates...): simply not cached
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, cache)
-    except OSError:
-        pass
 
 
 def load_file(path: str | Path) -> Definition:
@@ -267,11 +166,11 @@ def load_file(path: str | Path) -> Definition:
 
 
 def _check_schema(data: dict[str, Any], lines: Lines, path: str) -> None:
-    import fastjsonschema
+    from workflow.core.definition_schema_validator import JsonSchemaValueException, validate
 
     try:
-        _validator()(data)
-    except fastjsonschema.JsonSchemaValueException as exc:
+        validate(data)
+    except JsonSchemaValueException as exc:
         at = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in (exc.path or [])[1:])
         message = exc.message.removeprefix(exc.name or "data").strip() or exc.message
         raise InvalidDefinition(path, _line(lines, at), _element(at), message)
