@@ -4,12 +4,19 @@
 The commands live here and are attached to the ``definitions`` and ``case``
 groups by those modules.  Nothing is imported at module level beyond Click,
 so loading this module never pulls in Graphviz (nor the store).
+
+``wf diagrams build|check`` maintain a folder of diagrams (the repository's
+``diagrams/``, checked by a test, or ``demo-output/`` for ``make demo``): what
+goes in it, and the day the demo is drawn for, are decided here, not in the
+library, which only draws one diagram per call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
+from pathlib import Path
 
 import click
 from workflow_cli.context import Context, pass_context
@@ -105,6 +112,99 @@ def case_timeline(ctx: Context, key: str, output: str | None, lang: str, today: 
     _emit(draw(ctx.workflow, key, _day(today), lang), output, "svg")
 
 
+DEMO_TODAY = dt.date(2026, 3, 23)
+"""The day the demo diagrams are drawn for: the seeds' last officer's report."""
+DEMO_CLOCK_START = dt.datetime(2026, 3, 23, 9, 0, tzinfo=dt.UTC)
+
+
+class _FixedClock:
+    """The demo's clock: a fixed start, one second per reading, so replays are identical."""
+
+    def __init__(self) -> None:
+        self.now = DEMO_CLOCK_START
+
+    def __call__(self) -> dt.datetime:
+        self.now += dt.timedelta(seconds=1)
+        return self.now
+
+
+def demo_artefacts() -> dict[str, bytes]:
+    """Every text artefact of the diagrams folder, by file name: DOT, Mermaid, timelines.
+
+    The shipped processes, and the demo cases replayed into a throw-away
+    SQLite database with a fixed clock, so the result depends only on the
+    code, the definitions and the scenarios.  (The Graphviz SVGs are drawn
+    from the DOT files by :func:`build_folder`; they are not here because
+    their bytes depend on the installed Graphviz version.)
+    """
+    import tempfile
+
+    from workflow.api import Workflow
+    from workflow.demo import replay_demo
+    from workflow.registry import default_registry
+    from workflow.render.dot import to_dot
+    from workflow.render.mermaid import to_mermaid
+    from workflow.render.model import case_graph, process_graph
+    from workflow.render.timeline import timeline_model, to_svg
+
+    out: dict[str, bytes] = {}
+    for d in sorted(default_registry().latest(), key=lambda x: x.id):
+        graph = process_graph(d)
+        out[f"{d.id}.dot"] = to_dot(graph).encode("utf-8")
+        out[f"{d.id}.mmd"] = to_mermaid(graph).encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="wf-diagrams-") as tmp:
+        wf = Workflow(f"sqlite:///{Path(tmp) / 'demo.sqlite3'}", clock=_FixedClock())
+        try:
+            for case, _recorded in replay_demo(wf):
+                d = wf.definition_of(case)
+                history = wf.history(case.id)
+                graph = case_graph(d, case, history, "sv", DEMO_TODAY)
+                out[f"{case.id}.dot"] = to_dot(graph).encode("utf-8")
+                out[f"{case.id}.mmd"] = to_mermaid(graph).encode("utf-8")
+                out[f"{case.id}-timeline.svg"] = to_svg(timeline_model(d, case, history, DEMO_TODAY)).encode("utf-8")
+        finally:
+            wf.close()
+    return dict(sorted(out.items()))
+
+
+def build_folder(out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write :func:`demo_artefacts` to ``out_dir``, and an SVG drawn from each DOT file."""
+    from workflow.render.diagrams import write_output
+    from workflow.render.errors import GraphvizMissing, OutputNotWritable
+    from workflow.render.graphviz_run import dot_available, render
+
+    if not dot_available():
+        raise GraphvizMissing()
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputNotWritable(str(folder), e.strerror or str(e)) from None
+    written: list[Path] = []
+    for name, data in demo_artefacts().items():
+        write_output(data, folder / name)
+        written.append(folder / name)
+        if name.endswith(".dot"):
+            svg = folder / (name[: -len(".dot")] + ".svg")
+            write_output(render(data.decode("utf-8"), "svg"), svg)
+            written.append(svg)
+    return sorted(written)
+
+
+def stale(folder: str | os.PathLike[str]) -> list[str]:
+    """Names of artefacts in ``folder`` that are missing or differ from what the code draws now."""
+    problems = []
+    for name, data in demo_artefacts().items():
+        path = Path(folder) / name
+        if not path.exists():
+            problems.append(f"{name}: missing")
+        elif path.read_bytes() != data:
+            problems.append(f"{name}: out of date")
+        if name.endswith(".dot") and not (Path(folder) / (name[:-4] + ".svg")).exists():
+            problems.append(f"{name[:-4]}.svg: missing")
+    return problems
+
+
 @click.group()
 def diagrams() -> None:
     """The committed diagrams: rebuild them, or check they are up to date."""
@@ -115,9 +215,7 @@ def diagrams() -> None:
               help="Folder to write the diagrams to.")
 def build(out_dir: str) -> None:
     """Draw every shipped process and the demo cases (replayed into a temporary database)."""
-    from workflow.render.diagrams import build as run
-
-    for path in run(out_dir):
+    for path in build_folder(out_dir):
         click.echo(f"wrote {path}")
 
 
@@ -126,7 +224,6 @@ def build(out_dir: str) -> None:
               help="Folder holding the committed diagrams.")
 def check(folder: str) -> None:
     """Fail if a committed diagram no longer matches its definition or scenario."""
-    from workflow.render.diagrams import stale
     from workflow.render.errors import RenderError
 
     problems = stale(folder)

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from workflow_cli.diagrams import demo_artefacts, stale
 
-from workflow.render.diagrams import demo_artefacts, stale
 from workflow.render.graphviz_run import dot_version, render
 
 DIAGRAMS = Path(__file__).resolve().parents[2] / "diagrams"
@@ -23,6 +23,13 @@ def test_every_shipped_definition_and_demo_case_has_its_diagrams() -> None:
     for stem in ("systemledning", "finansiering", "demo-dorotea", "demo-governo"):
         assert f"{stem}.dot" in names and (DIAGRAMS / f"{stem}.svg").exists()
     assert {"demo-dorotea-timeline.svg", "demo-governo-timeline.svg"} <= names
+
+
+def test_the_library_does_not_know_the_diagrams_folder() -> None:
+    """What the folder holds and the day the demo is drawn for belong to ``wf diagrams``, not the library."""
+    import workflow.render.diagrams as library
+
+    assert not {"build", "stale", "demo_artefacts", "DEMO_TODAY"} & set(vars(library))
 
 
 @pytest.mark.parametrize("stem", ["systemledning", "finansiering", "demo-dorotea", "demo-governo"])
