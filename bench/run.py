@@ -238,7 +238,7 @@ def scale_queries(backend: str, url: str, n: int) -> None:
     from workflow.api import Workflow
 
     wf = Workflow(url)
-    store = wf.store
+    store = wf._db
     dnr = diary_number(n // 2 + 7)
     checks = [
         ("Workflow.cases(overdue=True, limit=50)  [wf case list --overdue --limit 50]",
@@ -264,7 +264,7 @@ def memory(url: str) -> None:
     from workflow.core.machine import machine_for
 
     with Workflow(url) as wf:
-        _ = wf.store  # open the database (and check the schema) before measuring
+        _ = wf._db  # open the database (and check the schema) before measuring
         gc.collect()
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
@@ -291,7 +291,7 @@ def verification(backend: str, url: str, entries: int) -> None:
     from workflow.api import Workflow
 
     with Workflow(url) as wf:
-        _ = wf.store  # open the database (and check the schema) before measuring
+        _ = wf._db  # open the database (and check the schema) before measuring
         start = time.perf_counter()
         report = wf.verify()
         took = time.perf_counter() - start

@@ -8,7 +8,15 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import click
-from workflow_cli.context import Context, emit_json, json_option, pass_context, table
+from workflow_cli.context import (
+    Context,
+    emit_json,
+    field_options,
+    given_fields,
+    json_option,
+    pass_context,
+    table,
+)
 
 if TYPE_CHECKING:
     from workflow.core.audit import Entry
@@ -228,57 +236,17 @@ def triggers(ctx: Context, key: str, lang: str, as_json: bool) -> None:
 @case.command()
 @click.argument("key", metavar="CASE")
 @click.argument("trigger")
-@click.option("--decision", "reference", metavar="REF", help="The decision: 'HSN 2024-02-28 § 15'.")
-@click.option("--proposed-by", metavar="BODY", help="Who proposed it (e.g. HSN-AU, KS).")
-@click.option("--due", multiple=True, metavar="NAME=DATE", help="A due date set or moved: report_back=2027-09, or report_back=HSN@2023-12 (repeatable).")
-@click.option("--note", help="A note on the decision.")
-@click.option("--basis", multiple=True, metavar="DOCUMENT", help="A basis document (repeatable).")
-@click.option("--to", "recipients", multiple=True, metavar="RECIPIENT", help="Dispatched to (expedieras till; repeatable).")
-@click.option("--party", help="The deciding party, for a joint decision (default: the body's party).")
-@click.option("--outcome", type=click.Choice(["yes", "no"]), default="yes", show_default=True,
-              help="A party's answer in a joint decision.")
-@click.option("--amount", metavar="SEK", help="An amount granted, in kronor.")
-@click.option("--ceiling", metavar="SEK", help="The most that may be granted ('upp till').")
-@click.option("--statement", "statements", multiple=True, metavar="NAME=TEXT", help="A required statement (repeatable).")
-@click.option("--urgent", is_flag=True, help="Taken by the chair on the body's behalf (brådskande beslut); must be reported to the body.")
-@click.option("--assign", multiple=True, metavar="TASK=ASSIGNEE", help="Assign a task ('ges i uppdrag'), repeatable.")
-@click.option("--may-subdelegate", is_flag=True, help="The assignments come with the right to sub-delegate (med rätt att vidaredelegera).")
-@click.option("--proposal", "proposal_id", metavar="ID", help="The proposal this decision answers (P1, ...).")
-@click.option("--proposal-outcome", type=click.Choice(["adopted", "changed"]), default="adopted", show_default=True,
-              help="Whether the proposal was adopted as it was or changed.")
-@click.option("--posted", metavar="DATE", help="When the approved minutes were posted (anslag); starts the appeal period.")
-@click.option("--request-id", help="Makes a retry safe: the same id records the decision once.")
+@field_options()
 @click.option("--expect-version", type=int, help="Refuse if the case is no longer at this version.")
 @actor_option
 @json_option
 @pass_context
-def advance(ctx: Context, key: str, trigger: str, reference: str | None, proposed_by: str | None,
-            due: tuple[str, ...], note: str | None, basis: tuple[str, ...], recipients: tuple[str, ...],
-            party: str | None, outcome: str, amount: str | None, ceiling: str | None,
-            statements: tuple[str, ...], urgent: bool, assign: tuple[str, ...], may_subdelegate: bool,
-            proposal_id: str | None, proposal_outcome: str, posted: str | None,
-            request_id: str | None, expect_version: int | None, actor: str, as_json: bool) -> None:
+def advance(ctx: Context, key: str, trigger: str, expect_version: int | None, actor: str, as_json: bool,
+            **fields: Any) -> None:
     """Record a decision that moves CASE by TRIGGER."""
-    from workflow.core.decisions import (
-        Assignment,
-        Decision,
-        DecisionRef,
-        DueSpec,
-        PartialDate,
-        parse_amount,
-        parse_statements,
-    )
+    from workflow.core.decisions import Decision
 
-    decision = Decision(
-        trigger=trigger, reference=DecisionRef.parse(reference) if reference is not None else None,
-        actor=actor, proposed_by=proposed_by, basis=basis, recipients=recipients, note=note,
-        due=tuple(DueSpec.parse(d) for d in due), party=party, outcome=outcome,
-        amount=parse_amount(amount), ceiling=parse_amount(ceiling), statements=parse_statements(statements),
-        request_id=request_id, urgent=urgent,
-        assign=tuple(Assignment.parse(a, may_subdelegate) for a in assign),
-        proposal=proposal_id, proposal_outcome=proposal_outcome,
-        posted=PartialDate.parse(posted) if posted else None,
-    )
+    decision = Decision.from_mapping({"trigger": trigger, "actor": actor, **given_fields(fields)})
     rec = ctx.workflow.advance(key, decision, expected_version=expect_version)
     if as_json:
         emit_json({"case": rec.case.to_json(), "entries": [e.to_json() for e in rec.entries],

@@ -6,9 +6,11 @@ decisions, links between cases, child cases, and the posting of minutes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from workflow_cli.case import actor_option
-from workflow_cli.context import Context, emit_json, json_option, pass_context
+from workflow_cli.context import Context, emit_json, field_options, given_fields, json_option, pass_context
 
 
 def _report(rec: object, as_json: bool) -> None:
@@ -29,51 +31,45 @@ def _report(rec: object, as_json: bool) -> None:
 @click.option("--meeting", metavar="DATE", help="The meeting of BODY it goes to.")
 @click.option("--point", "points", multiple=True, required=True, metavar="TRIGGER[:TEXT]",
               help="A proposed step (att-sats), repeatable, in order.")
-@click.option("--due", multiple=True, metavar="NAME=DATE", help="A proposed due date; goes with the first point that can set it.")
-@click.option("--assign", multiple=True, metavar="TASK=ASSIGNEE", help="A proposed assignment; goes with the point setting due date TASK, else the last point.")
-@click.option("--may-subdelegate", is_flag=True, help="The proposed assignments come with the right to sub-delegate.")
+@field_options("due", "assign", "may_subdelegate", "basis", "statements",
+               due="A proposed due date; goes with the first point that can set it.",
+               assign="A proposed assignment; goes with the point setting due date TASK, else the last point.",
+               may_subdelegate="The proposed assignments come with the right to sub-delegate.")
 @click.option("--document", help="The proposing document, e.g. 'Tjänsteskrivelse 2026-03-23'.")
-@click.option("--basis", multiple=True, metavar="DOCUMENT", help="A basis document (repeatable).")
-@click.option("--statement", "statements", multiple=True, metavar="NAME=TEXT", help="A statement (repeatable).")
 @actor_option
 @json_option
 @pass_context
 def propose(ctx: Context, key: str, proposer: str, to_body: str, date: str | None, meeting: str | None,
-            points: tuple[str, ...], due: tuple[str, ...], assign: tuple[str, ...], may_subdelegate: bool,
-            document: str | None, basis: tuple[str, ...], statements: tuple[str, ...], actor: str,
-            as_json: bool) -> None:
+            points: tuple[str, ...], document: str | None, actor: str, as_json: bool, **fields: Any) -> None:
     """Record a proposal ahead of the decision; the case shows it as pending."""
-    from workflow.core.decisions import (
-        Assignment,
-        DueSpec,
-        PartialDate,
-        Proposal,
-        ProposalPoint,
-        parse_statements,
-    )
+    from workflow.core.decisions import DueSpec, Proposal
     from workflow.core.errors import InvalidInput
 
     wf = ctx.workflow
     d = wf.definition_of(wf.case(key))
     steps = [p.partition(":") for p in points]
-    dues: list[list[DueSpec]] = [[] for _ in steps]
-    for spec in map(DueSpec.parse, due):
+    # Each due date goes with the first point that can set it, each assignment with the point
+    # setting the due date of its task, else the last point.
+    dues: list[list[str]] = [[] for _ in steps]
+    for text in fields.pop("due"):
+        name = DueSpec.parse(text).name
         i = next((i for i, (trigger, _, _) in enumerate(steps)
-                  if any(spec.name in t.sets_due for t in d.transitions if t.trigger == trigger.strip())), None)
+                  if any(name in t.sets_due for t in d.transitions if t.trigger == trigger.strip())), None)
         if i is None:
-            raise InvalidInput(f"no proposed step can set due date {spec.name!r}")
-        dues[i].append(spec)
-    assigned: list[list[Assignment]] = [[] for _ in steps]
-    for a in (Assignment.parse(x, may_subdelegate) for x in assign):
-        i = next((i for i, ds in enumerate(dues) if any(x.name == a.task for x in ds)), len(steps) - 1)
-        assigned[i].append(a)
-    proposal = Proposal(
-        proposer=proposer, date=PartialDate.parse(date) if date else None, to_body=to_body,
-        meeting=PartialDate.parse(meeting) if meeting else None,
-        points=tuple(ProposalPoint(trigger.strip(), text.strip(), tuple(dues[i]), tuple(assigned[i]))
-                     for i, (trigger, _, text) in enumerate(steps)),
-        actor=actor, document=document, basis=basis, statements=parse_statements(statements),
-    )
+            raise InvalidInput(f"no proposed step can set due date {name!r}", field="due")
+        dues[i].append(text)
+    assigned: list[list[str]] = [[] for _ in steps]
+    for text in fields.pop("assign"):
+        task = text.partition("=")[0].strip()
+        i = next((i for i, ds in enumerate(dues) if any(DueSpec.parse(x).name == task for x in ds)), len(steps) - 1)
+        assigned[i].append(text)
+    may = fields.pop("may_subdelegate")
+    proposal = Proposal.from_mapping({
+        "by": proposer, "to": to_body, "date": date, "meeting": meeting, "document": document,
+        "points": [{"trigger": trigger, "text": text, "due": dues[i], "assign": assigned[i], "may_subdelegate": may}
+                   for i, (trigger, _, text) in enumerate(steps)],
+        **given_fields(fields),
+    }, actor=actor)
     _report(wf.propose(key, proposal), as_json)
 
 

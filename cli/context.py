@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -31,6 +31,8 @@ class Context:
             self._workflow.close()
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 pass_context = click.make_pass_decorator(Context)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
@@ -51,3 +53,40 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     click.echo("  ".join("-" * w for w in widths))
     for r in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def field_options(*names: str, **helps: str) -> Callable[[F], F]:
+    """Click options for decision fields, derived from their one declaration (:mod:`workflow.core.fields`).
+
+    With no names, every field; ``helps`` overrides a field's help text where
+    a command uses it differently (a proposed due date).
+    """
+    from workflow.core.fields import BY_NAME, FIELDS
+
+    chosen = [BY_NAME[n] for n in names] if names else list(FIELDS)
+
+    def decorate(f: F) -> F:
+        for field in reversed(chosen):
+            kwargs: dict[str, Any] = {"help": helps.get(field.name, field.help)}
+            if field.kind == "flag":
+                kwargs["is_flag"] = True
+            elif field.kind == "choice":
+                kwargs.update(type=click.Choice(field.choices), default=field.default, show_default=True)
+            else:
+                kwargs.update(metavar=field.metavar, multiple=field.multiple)
+            f = click.option(field.option, field.name, **kwargs)(f)
+        return f
+
+    return decorate
+
+
+def given_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """The options a user gave, keyed by field name, for ``Decision.from_mapping``."""
+    return {k: v for k, v in values.items() if v is not None and v != () and v is not False}
+
+
+def flag_for(field: str | None) -> str | None:
+    """The option that supplies a decision field, for error messages."""
+    from workflow.core.fields import BY_NAME
+
+    return BY_NAME[field].option if field in BY_NAME else None

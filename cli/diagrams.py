@@ -169,8 +169,8 @@ def demo_artefacts() -> dict[str, bytes]:
 
 def build_folder(out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write :func:`demo_artefacts` to ``out_dir``, and an SVG drawn from each DOT file."""
+    from workflow.core.errors import GraphvizMissing, OutputNotWritable
     from workflow.render.diagrams import write_output
-    from workflow.render.errors import GraphvizMissing, OutputNotWritable
     from workflow.render.graphviz_run import dot_available, render
 
     if not dot_available():
@@ -224,7 +224,7 @@ def build(out_dir: str) -> None:
               help="Folder holding the committed diagrams.")
 def check(folder: str) -> None:
     """Fail if a committed diagram no longer matches its definition or scenario."""
-    from workflow.render.errors import RenderError
+    from workflow.core.errors import RenderError
 
     problems = stale(folder)
     for p in problems:

@@ -26,6 +26,39 @@ COMMANDS = {
 }
 
 INTERNAL_ERROR = 70
+USAGE_ERROR = 2
+
+# What to run, for errors whose remedy is a command of this CLI (the library does not name commands).
+_REMEDIES = {
+    "SchemaOutdated": "run 'wf db upgrade'",
+    "AuditFailure": "see 'wf audit verify'",
+    "GraphvizMissing": "or use --format dot or --format mermaid",
+}
+
+
+def message(e: WorkflowError) -> str:
+    """An error's message, with the option that supplies its field and the command that mends it."""
+    from workflow_cli.context import flag_for
+
+    text = str(e)
+    flag = flag_for(e.field)
+    if flag:
+        text += f" ({flag})"
+    if e.field == "proposal_outcome":
+        text += " (wf case proposal-outcome)"
+    for cls in type(e).__mro__:
+        if cls.__name__ in _REMEDIES:
+            text += f"; {_REMEDIES[cls.__name__]}"
+            break
+    return text
+
+
+def exit_code_table() -> list[tuple[int, str]]:
+    """Every exit code of ``wf``: those of the error classes, with usage and internal errors."""
+    from workflow.core.errors import exit_codes
+
+    return sorted([(0, "ok"), *exit_codes(), (USAGE_ERROR, "usage error: an unknown option, a missing argument"),
+                   (INTERNAL_ERROR, "internal error (a bug; WF_DEBUG=1 shows the traceback)")])
 
 
 class LazyGroup(click.Group):
@@ -54,7 +87,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WorkflowError as e:
-            click.echo(f"error: {e}", err=True)
+            click.echo(f"error: {message(e)}", err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted; nothing half-written was kept", err=True)
@@ -68,7 +101,13 @@ class LazyGroup(click.Group):
             ctx.exit(INTERNAL_ERROR)
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+class _Root(LazyGroup):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Exit codes"):
+            formatter.write_dl([(str(code), meaning) for code, meaning in exit_code_table()])
+
+
+@click.group(cls=_Root, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", envvar="WF_DATABASE_URL", metavar="URL",
               help="Database URL (default: SQLite in ~/.local/share/wf/wf.sqlite3; env WF_DATABASE_URL).")
 @click.option("--roles", "roles_file", envvar="WF_ROLES_FILE", metavar="FILE",
@@ -76,13 +115,7 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="kansli-workflow", prog_name="wf")
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, roles_file: str | None) -> None:
-    """wf -- record the decisions of committees and councils, case by case.
-
-    Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 decision refused,
-    5 invalid input, 6 invalid definition, 7 conflict (changed by someone else),
-    8 database unavailable, 9 audit log does not verify, 10 not permitted,
-    11 duplicate case or diary number, 70 internal error.
-    """
+    """wf -- record the decisions of committees and councils, case by case."""
     from workflow_cli.context import Context
 
     ctx.obj = Context(database_url, roles_file=roles_file)

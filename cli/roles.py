@@ -24,9 +24,7 @@ def roles() -> None:
 @pass_context
 def grant(ctx: Context, who: str, role: str, actor: str) -> None:
     """Give ACTOR the ROLE (one the definitions declare)."""
-    from workflow.roles import grant as grant_role
-
-    done = grant_role(ctx.workflow, who, role, by=actor)
+    done = ctx.workflow.grant_role(who, role, by=actor)
     click.echo(f"granted {role} to {who.strip()}" if done else f"{who.strip()} already holds {role}")
 
 
@@ -37,9 +35,7 @@ def grant(ctx: Context, who: str, role: str, actor: str) -> None:
 def revoke(ctx: Context, who: str, role: str) -> None:
     """Take ROLE from ACTOR (only roles granted in the database)."""
     from workflow.core.errors import NotFound
-    from workflow.roles import revoke as revoke_role
-
-    if not revoke_role(ctx.workflow, who, role):
+    if not ctx.workflow.revoke_role(who, role):
         raise NotFound(f"{who.strip()!r} holds no role {role.strip()!r} in the database")
     click.echo(f"revoked {role.strip()} from {who.strip()}")
 

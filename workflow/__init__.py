@@ -30,6 +30,12 @@ _LAZY = {
     "DiaryNumber": "workflow.core.case",
     "DueSpec": "workflow.core.decisions",
     "DuplicateCase": "workflow.core.errors",
+    "GuardRefused": "workflow.core.errors",
+    "MissingRequirement": "workflow.core.errors",
+    "NotArchivable": "workflow.core.errors",
+    "UnknownName": "workflow.core.errors",
+    "ReplayError": "workflow.core.errors",
+    "SchemaOutdated": "workflow.core.errors",
     "Entry": "workflow.core.audit",
     "InvalidDefinition": "workflow.core.errors",
     "InvalidInput": "workflow.core.errors",
@@ -73,12 +79,18 @@ if TYPE_CHECKING:
         DecisionRefused,
         DefinitionNotFound,
         DuplicateCase,
+        GuardRefused,
         InvalidDefinition,
         InvalidInput,
+        MissingRequirement,
+        NotArchivable,
         NotFound,
         PermissionDenied,
+        ReplayError,
+        SchemaOutdated,
         StorageError,
         TransitionNotAllowed,
+        UnknownName,
         WorkflowError,
     )
     from workflow.core.guards import register_guard
@@ -101,6 +113,11 @@ __all__ = [
     "DueSpec",
     "DuplicateCase",
     "Entry",
+    "GuardRefused",
+    "MissingRequirement",
+    "ReplayError",
+    "SchemaOutdated",
+    "UnknownName",
     "ImportReport",
     "InvalidDefinition",
     "InvalidInput",
@@ -148,7 +165,6 @@ _EXCHANGE = {
     "cases_csv": "workflow.exchange.csv_io",
     "due_rows_csv": "workflow.exchange.csv_io",
     "definition_to_bpmn": "workflow.exchange.bpmn",
-    "NotArchivable": "workflow.exchange.erms",
     "cases_to_erms": "workflow.exchange.erms",
 }
 
@@ -156,7 +172,7 @@ if TYPE_CHECKING:
     from workflow.exchange.bpmn import definition_to_bpmn
     from workflow.exchange.cases import ImportReport, export_bytes, export_cases, import_cases
     from workflow.exchange.csv_io import cases_csv, due_rows_csv
-    from workflow.exchange.erms import NotArchivable, cases_to_erms
+    from workflow.exchange.erms import cases_to_erms
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,11 +20,11 @@ from workflow.core.audit import Entry, Problem, verify_chain
 from workflow.core.case import Case, DiaryNumber
 from workflow.core.decisions import Decision, DecisionRef, PartialDate, Proposal
 from workflow.core.definition import Definition
-from workflow.core.errors import AuditFailure, InvalidInput
+from workflow.core.errors import AuditFailure, ConcurrentUpdate, InvalidInput
 from workflow.registry import Registry, default_registry
 
 if TYPE_CHECKING:
-    from workflow.store.repository import Store
+    from workflow.store.repository import Log, Store, UnitOfWork
 
 Clock = Callable[[], dt.datetime]
 
@@ -81,6 +81,7 @@ class Workflow:
         self._timeout = timeout
         self.clock = clock
         self._listeners: list[events.Listener] = []
+        self._roles_from_file: dict[str, set[str]] | None = None
 
     # -- parts, opened lazily ---------------------------------------------------
 
@@ -91,7 +92,8 @@ class Workflow:
         return self._registry
 
     @property
-    def store(self) -> "Store":
+    def _db(self) -> "Store":
+        """The store, opened on first use; private: services use the narrow methods below."""
         if self._store is None:
             from workflow.paths import default_database_url
             from workflow.store.repository import DEFAULT_TIMEOUT, Store
@@ -125,11 +127,14 @@ class Workflow:
     def definition(self, definition_id: str, version: int | None = None) -> Definition:
         return self.registry.get(definition_id, version)
 
-    def definition_of(self, case: Case) -> Definition:
+    def definition_of(self, case: Case, uow: "UnitOfWork | None" = None) -> Definition:
         """The exact definition version a case was opened under (kept in the database)."""
         if self.registry.has(case.definition_id, case.definition_version):
             return self.registry.get(case.definition_id, case.definition_version)
-        stored = self.store.definition_source(case.definition_id, case.definition_version)
+        if uow is not None:
+            stored = uow.definition_source(case.definition_id, case.definition_version)
+        else:
+            stored = self._db.definition_source(case.definition_id, case.definition_version)
         if stored is None:
             return self.registry.get(case.definition_id, case.definition_version)
         return self.registry.add_text(stored[0], f"<database: {case.definition_id} v{case.definition_version}>")
@@ -150,19 +155,20 @@ class Workflow:
     ) -> Case:
         """Open a case of a definition; ``numbers`` are diary numbers, ``PARTY=NUMBER`` or plain."""
         definition = self.definition(definition_id, version)
-        self._permit(definition, None, actor)
         dnrs = [n if isinstance(n, DiaryNumber) else parse_diary_number(n) for n in numbers]
         when = PartialDate.parse(effective) if isinstance(effective, str) else effective
-        case, entries = engine.open_case(
-            definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=actor,
-            now=self.clock(), effective=when, parties=parties,
-        )
-        self.store.create_case(case, entries, definition, definition.text)
+        with self._db.unit_of_work() as uow:
+            self._permit(definition, None, actor, uow)
+            case, entries = engine.open_case(
+                definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=actor,
+                now=self.clock(), effective=when, parties=parties,
+            )
+            uow.create(case, entries, definition, definition.text)
         return case
 
     def case(self, key: str) -> Case:
         """A case by its id or any of its diary numbers."""
-        return self.store.case(key)
+        return self._db.case(key)
 
     def cases(
         self,
@@ -177,7 +183,7 @@ class Workflow:
         """Cases matching every filter; ``overdue`` means an open due date before ``today``."""
         before = _as_date(due_before) if due_before is not None else None
         day = today or self.clock().date()
-        return self.store.cases(
+        return self._db.cases(
             definition=definition, state=state, overdue_on=day if overdue else None,
             due_before=before, limit=limit,
         )
@@ -190,65 +196,40 @@ class Workflow:
     def advance(self, key: str, decision: Decision, *, expected_version: int | None = None) -> Recorded:
         """Record a decision on a case: state, version and audit entries in one transaction.
 
-        With ``decision.request_id`` set, recording the same decision again
-        answers with what was recorded the first time and writes nothing.
-        ``expected_version`` refuses the decision if the case has moved on
-        since the caller read it.
+        Everything the decision needs -- the case, the actor's roles, an earlier
+        recording under the same request id, the definition kept with the case,
+        the day the case was opened -- is read on one connection, in the
+        transaction that writes it.  With ``decision.request_id`` set,
+        recording the same decision again answers with what was recorded the
+        first time and writes nothing.  ``expected_version`` refuses the
+        decision if the case has moved on since the caller read it.
         """
-        from workflow.core.errors import ConcurrentUpdate
-
-        answered: list[Recorded] = []
-
-        def decide(case: Case, granted: dict[str, set[str]]) -> tuple[Case, list[Entry]] | None:
-            definition = self.definition_of(case)
-            self._permit(definition, decision.trigger, decision.actor, granted)
-            done = self._recorded_before(case, decision)
-            if done is not None:
-                answered.append(done)
-                return None
-            if expected_version is not None and expected_version != case.version:
-                raise ConcurrentUpdate(case.label, expected_version)
-            return engine.decide(definition, case, decision, self.clock())
-
         try:
-            written = self.store.read_decide_write(key, decide)
+            with self._db.unit_of_work() as uow:
+                case = uow.case(key)
+                definition = self.definition_of(case, uow)
+                self._permit(definition, decision.trigger, decision.actor, uow)
+                done = _recorded_before(case, decision, uow.entries_for_request)
+                if done is not None:
+                    return done
+                if expected_version is not None and expected_version != case.version:
+                    raise ConcurrentUpdate(case.label, expected_version)
+                after, entries = engine.decide(definition, case, decision, self.clock(),
+                                               _opened_on(case, decision, uow))
+                uow.update(case, after, entries)
         except ConcurrentUpdate:
             # The same request sent twice at once: the loser answers with the winner's recording.
-            done = self._recorded_before(self.case(key), decision)
-            if done is not None:
-                return done
+            if decision.request_id:
+                with self._db.unit_of_work() as uow:
+                    done = _recorded_before(uow.case(key), decision, uow.entries_for_request)
+                if done is not None:
+                    return done
             raise
-        if written is None:
-            return answered[0]
-        _, after, entries = written
         events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
-
-    def _recorded_before(self, case: Case, decision: Decision) -> Recorded | None:
-        """What a decision with the same request id recorded, if any; another decision under it is refused."""
-        if not decision.request_id:
-            return None
-        done = self.store.entries_for_request(case.id, decision.request_id)
-        if not done:
-            return None
-        first = done[0]
-        wanted = {**decision.to_json(), "actor": (decision.actor or "").strip()}
-        differs = sorted(k for k, v in wanted.items() if k in first.payload and first.payload[k] != v)
-        if first.trigger != decision.trigger or differs:
-            raise InvalidInput(
-                f"request id {decision.request_id!r} was already used for another decision "
-                f"({first.trigger} {first.reference or ''}, recorded as entry {first.seq}"
-                + (f"; differs in: {', '.join(differs)}" if differs else "") + ")"
-            )
-        return Recorded(case, tuple(done), replayed=True)
 
     def add_note(self, key: str, text: str, *, actor: str) -> Recorded:
-        case = self.case(key)
-        self._permit(self.definition_of(case), None, actor)
-        after, entries = engine.note(self.definition_of(case), case, text, actor, self.clock())
-        self.store.record(case, after, entries)
-        events.notify(after, entries, self._listeners)
-        return Recorded(after, tuple(entries))
+        return self._act(key, actor, lambda d, c: engine.note(d, c, text, actor, self.clock()))
 
     def add_listener(self, listener: "events.Listener") -> "events.Listener":
         """Call ``listener(case, entries, recipients)`` after each decision this object commits.
@@ -265,11 +246,12 @@ class Workflow:
 
     def _act(self, key: str, actor: str,
              act: Callable[[Definition, Case], tuple[Case, list[Entry]]]) -> Recorded:
-        case = self.case(key)
-        definition = self.definition_of(case)
-        self._permit(definition, None, actor)
-        after, entries = act(definition, case)
-        self.store.record(case, after, entries)
+        with self._db.unit_of_work() as uow:
+            case = uow.case(key)
+            definition = self.definition_of(case, uow)
+            self._permit(definition, None, actor, uow)
+            after, entries = act(definition, case)
+            uow.update(case, after, entries)
         events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
 
@@ -299,11 +281,13 @@ class Workflow:
 
     def link(self, key: str, other: str, relation: str = "related", *, actor: str) -> tuple[Recorded, Recorded]:
         """Link two cases in both directions; ``relation`` is what ``other`` is to ``key``."""
-        a, b = self.case(key), self.case(other)
-        da, db = self.definition_of(a), self.definition_of(b)
-        self._permit(da, None, actor)
-        (a2, ea), (b2, eb) = actions.link((da, db), (a, b), relation, actor, self.clock())
-        self.store.record_many([(a, a2, ea), (b, b2, eb)])
+        with self._db.unit_of_work() as uow:
+            a, b = uow.case(key), uow.case(other)
+            da, db = self.definition_of(a, uow), self.definition_of(b, uow)
+            self._permit(da, None, actor, uow)
+            (a2, ea), (b2, eb) = actions.link((da, db), (a, b), relation, actor, self.clock())
+            uow.update(a, a2, ea)
+            uow.update(b, b2, eb)
         events.notify(a2, ea, self._listeners)
         events.notify(b2, eb, self._listeners)
         return Recorded(a2, tuple(ea)), Recorded(b2, tuple(eb))
@@ -312,47 +296,99 @@ class Workflow:
                    numbers: Iterable[str | DiaryNumber] = (), effective: str | PartialDate | None = None,
                    case_id: str | None = None) -> Case:
         """Open a case as a child of ``parent``: both are opened/linked in one transaction."""
-        up = self.case(parent)
         definition = self.definition(definition_id)
-        self._permit(definition, None, actor)
         dnrs = [n if isinstance(n, DiaryNumber) else parse_diary_number(n) for n in numbers]
         when = PartialDate.parse(effective) if isinstance(effective, str) else effective
-        child, entries = engine.open_case(
-            definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=actor,
-            now=self.clock(), effective=when, parties=[p for p in up.data.get("parties", []) if p in definition.parties],
-        )
-        (up2, eu), (child2, ec) = actions.link((self.definition_of(up), definition), (up, child), "child",
-                                               actor, self.clock())
-        self.store.create_case(child2, [*entries, *ec], definition, definition.text, updates=[(up, up2, eu)])
+        with self._db.unit_of_work() as uow:
+            up = uow.case(parent)
+            self._permit(definition, None, actor, uow)
+            child, entries = engine.open_case(
+                definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=actor, now=self.clock(),
+                effective=when, parties=[p for p in up.data.get("parties", []) if p in definition.parties],
+            )
+            (up2, eu), (child2, ec) = actions.link((self.definition_of(up, uow), definition), (up, child), "child",
+                                                   actor, self.clock())
+            uow.create(child2, [*entries, *ec], definition, definition.text, updates=[(up, up2, eu)])
         return child2
 
     def due(self, *, within: dt.timedelta | None = None, today: dt.date | None = None,
             limit: int | None = None) -> list[dict[str, object]]:
         """Open due dates and unreported urgent decisions across cases, soonest first: overdue ones, and those within ``within``."""
         day = today or self.clock().date()
-        rows = self.store.due_items(day + within if within is not None else None, limit)
+        rows = self._db.due_items(day + within if within is not None else None, limit)
         for r in rows:
             r["overdue"] = not r["urgent"] and r["due_on"] < day
         return rows
 
     def history(self, key: str | Case) -> list[Entry]:
         """Every audit entry of the case (given by id, diary number, or as read), in order."""
-        return self.store.entries(key.id if isinstance(key, Case) else self.case(key).id)
+        return self._db.entries(key.id if isinstance(key, Case) else self.case(key).id)
 
     # -- who may decide ---------------------------------------------------------
 
-    def actor_roles(self, granted: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
-        """Actor -> roles, from the roles file (``roles_file`` or ``WF_ROLES_FILE``) and the database."""
-        from workflow.roles import load_roles_file, merge
+    def actor_roles(self, uow: "UnitOfWork | None" = None) -> dict[str, set[str]]:
+        """Actor -> roles: the roles file (read once per Workflow) and the grants in the database."""
+        from workflow.roles import merge
 
-        path = self._roles_file or os.environ.get("WF_ROLES_FILE")
-        return merge(load_roles_file(path) if path else {}, self.store.actor_roles() if granted is None else granted)
+        granted = uow.actor_roles() if uow is not None else self._db.actor_roles()
+        return merge(self._file_roles(), granted)
 
-    def _permit(self, definition: Definition, trigger: str | None, actor: str,
-                granted: dict[str, set[str]] | None = None) -> None:
+    def _file_roles(self) -> dict[str, set[str]]:
+        if self._roles_from_file is None:
+            from workflow.roles import load_roles_file
+
+            path = self._roles_file or os.environ.get("WF_ROLES_FILE")
+            self._roles_from_file = load_roles_file(path) if path else {}
+        return self._roles_from_file
+
+    def _permit(self, definition: Definition, trigger: str | None, actor: str, uow: "UnitOfWork") -> None:
         from workflow.roles import check
 
-        check(definition, trigger, actor, self.actor_roles(granted))
+        check(definition, trigger, actor, self.actor_roles(uow))
+
+    def grant_role(self, actor: str, role: str, *, by: str) -> bool:
+        """Grant ``role`` to ``actor`` in the database; the role must be declared by a known definition."""
+        from workflow.roles import grant
+
+        return grant(self._db, self.definitions(), actor, role, by=by, at=engine.stamp(self.clock()))
+
+    def revoke_role(self, actor: str, role: str) -> bool:
+        """Revoke a role granted in the database (a roles file is changed by editing it)."""
+        from workflow.roles import revoke
+
+        return revoke(self._db, actor, role)
+
+    # -- narrow ports for the services around the facade (exchange, checkpoints, demo) --
+
+    def logs(self, case_ids: Iterable[str] | None = None) -> "Iterator[Log]":
+        """Every case (or the given ones) with its audit log, one at a time, by case id."""
+        return self._db.iter_logs(case_ids)
+
+    def chain_heads(self) -> list[tuple[str, int, str]]:
+        """(case id, last seq, its hash) of every case's log, by case id."""
+        return self._db.chain_heads()
+
+    def entry_hashes(self, case_ids: Sequence[str]) -> dict[tuple[str, int], str]:
+        return self._db.entry_hashes(case_ids)
+
+    def stored_definition(self, definition_id: str, version: int) -> tuple[str, str] | None:
+        """(source text, digest) of a definition version kept in the database with its cases."""
+        return self._db.definition_source(definition_id, version)
+
+    def insert_verified(self, definitions: Sequence[tuple[Definition, str]],
+                        items: Sequence[tuple[Case, Sequence[Entry]]],
+                        progress: Callable[[int], None] | None = None) -> None:
+        """Insert whole cases whose logs were verified (an import), all or nothing."""
+        from workflow.store.bulk import insert_cases
+
+        insert_cases(self._db, definitions, items, progress=progress)
+
+    @property
+    def database(self) -> str:
+        """The database URL, its password hidden."""
+        from workflow.store.repository import redact
+
+        return redact(self._db.url)
 
     # -- the audit log ----------------------------------------------------------
 
@@ -366,7 +402,7 @@ class Workflow:
         """
         report = VerifyReport()
         ids = [self.case(key).id] if key else None
-        for log in self.store.iter_logs(ids, with_due=True):
+        for log in self._db.iter_logs(ids, with_due=True):
             report.cases += 1
             report.entries += len(log.entries)
             problems = verify_chain(log.case.id, log.entries, log.case.head_seq, log.case.head_hash)
@@ -374,7 +410,7 @@ class Workflow:
                 problems = self._replay_problems(log.case, log.entries, log.due)
             report.problems.extend(problems)
         if key is None:
-            for orphan in self.store.orphan_entry_cases():
+            for orphan in self._db.orphan_entry_cases():
                 report.problems.append(Problem(orphan, None, "has audit entries but the case is gone"))
         return report
 
@@ -387,6 +423,36 @@ class Workflow:
         if differs:
             return [Problem(case.id, None, "the stored case differs from its replayed log in: " + ", ".join(differs))]
         return []
+
+
+def _recorded_before(case: Case, decision: Decision,
+                     entries_for_request: Callable[[str, str], list[Entry]]) -> Recorded | None:
+    """What a decision with the same request id recorded, if any; another decision under it is refused."""
+    if not decision.request_id:
+        return None
+    done = entries_for_request(case.id, decision.request_id)
+    if not done:
+        return None
+    first = done[0]
+    wanted = {**decision.to_json(), "actor": (decision.actor or "").strip()}
+    differs = sorted(k for k, v in wanted.items() if k in first.payload and first.payload[k] != v)
+    if first.trigger != decision.trigger or differs:
+        raise InvalidInput(
+            f"request id {decision.request_id!r} was already used for another decision "
+            f"({first.trigger} {first.reference or ''}, recorded as entry {first.seq}"
+            + (f"; differs in: {', '.join(differs)}" if differs else "") + ")", field="request_id"
+        )
+    return Recorded(case, tuple(done), replayed=True)
+
+
+def _opened_on(case: Case, decision: Decision, uow: "UnitOfWork") -> PartialDate | None:
+    """The day the case was opened, read only for a decision dated before it was entered in the register."""
+    ref = decision.reference
+    entered = dt.date.fromisoformat(case.opened_at[:10]) if case.opened_at else None
+    if ref is None or entered is None or ref.date.last_day() >= entered:
+        return None
+    said = uow.opened_on(case.id)
+    return PartialDate.parse(said) if said else PartialDate.of(entered)
 
 
 def new_case_id() -> str:

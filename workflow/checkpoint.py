@@ -97,7 +97,7 @@ def digest(taken: str, heads: tuple[Head, ...] | list[Head]) -> str:
 def take(wf: "Workflow") -> Checkpoint:
     """Pin every case's chain head now; refuses if the log does not verify (nothing to vouch for)."""
     now = wf.clock().astimezone(dt.UTC)
-    heads = tuple(sorted(wf.store.chain_heads()))
+    heads = tuple(sorted(wf.chain_heads()))
     wf.verify().raise_for_problems()
     return Checkpoint(now.strftime("%Y%m%dT%H%M%SZ"), heads)
 
@@ -107,7 +107,7 @@ def parse(token: str) -> Covered:
     m = _TOKEN.match(token.strip()) if isinstance(token, str) else None
     if not m:
         raise InvalidInput("malformed checkpoint: expected wfcp1.<cases>.<time>.<digest>.<covered> "
-                           "as printed by 'wf audit checkpoint'")
+                           "as a checkpoint is printed")
     try:
         raw = base64.urlsafe_b64decode(m["covered"] + "=" * (-len(m["covered"]) % 4))
         inflater = zlib.decompressobj()
@@ -132,7 +132,7 @@ def verify(wf: "Workflow", token: str) -> list[Problem]:
     """What changed, since the checkpoint, in what it covers; empty if nothing did."""
     covered = parse(token)
     heads = covered.heads
-    hashes = wf.store.entry_hashes([c for c, _, _ in heads])
+    hashes = wf.entry_hashes([c for c, _, _ in heads])
     present = {c for c, _ in hashes}
     problems: list[Problem] = []
     current: list[Head] = []

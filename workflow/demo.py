@@ -28,19 +28,19 @@ def fresh_demo_workflow(database_url: str | None) -> Workflow:
         wf.close()
         raise StorageError(
             f"the database {make_url(url).render_as_string(hide_password=True)} holds real cases; "
-            "give the demo a database of its own with --db"
+            "give the demo a database of its own"
         )
     wf.close()
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        raise StorageError("an earlier demo is in this database; drop its tables or use another --db")
+        raise StorageError("an earlier demo is in this database; drop its tables or give the demo another database")
     for suffix in ("", "-wal", "-shm"):
         Path(parsed.database + suffix).unlink(missing_ok=True)
     return Workflow(url)
 
 
 def describe(wf: Workflow) -> str:
-    return wf.store.engine.url.render_as_string(hide_password=True)
+    return wf.database
 
 
 def replay_demo(wf: Workflow) -> Iterator[tuple[Case, list[Recorded]]]:

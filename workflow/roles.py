@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflow.core.definition import Definition
-from workflow.core.errors import InvalidInput, PermissionDenied
+from workflow.core.errors import InvalidInput, PermissionDenied, UnknownName
 
 if TYPE_CHECKING:
-    from workflow.api import Workflow
+    from workflow.store.repository import Store
 
 RoleMap = Mapping[str, "frozenset[str] | set[str]"]
 
@@ -118,21 +118,19 @@ def known_roles(definitions: Iterable[Definition]) -> set[str]:
     return {r for d in definitions for r in d.roles}
 
 
-def grant(wf: "Workflow", actor: str, role: str, *, by: str) -> bool:
-    """Grant ``role`` to ``actor`` in the database; the role must be declared by a known definition."""
+def grant(store: "Store", definitions: Iterable[Definition], actor: str, role: str, *, by: str, at: str) -> bool:
+    """Grant ``role`` to ``actor`` in the database; the role must be declared by one of ``definitions``."""
     actor, role = _names(actor, role)
-    declared = known_roles(wf.definitions())
+    declared = known_roles(definitions)
     if role not in declared:
-        raise InvalidInput(f"unknown role {role!r}; the definitions declare: {', '.join(sorted(declared)) or 'none'}")
-    from workflow.core.engine import stamp
-
-    return wf.store.grant_role(actor, role, by=(by or "").strip() or "?", at=stamp(wf.clock()))
+        raise UnknownName("role", role, sorted(declared), where="(not declared by any definition)")
+    return store.grant_role(actor, role, by=(by or "").strip() or "?", at=at)
 
 
-def revoke(wf: "Workflow", actor: str, role: str) -> bool:
+def revoke(store: "Store", actor: str, role: str) -> bool:
     """Revoke a role granted in the database (a roles file is changed by editing it)."""
     actor, role = _names(actor, role)
-    return wf.store.revoke_role(actor, role)
+    return store.revoke_role(actor, role)
 
 
 def _names(actor: str, role: str) -> tuple[str, str]:

@@ -14,25 +14,15 @@ from typing import Any
 from workflow.api import Recorded, Workflow
 from workflow.core.case import Case
 from workflow.core.decisions import (
-    Assignment,
     Decision,
     DecisionRef,
-    DueSpec,
-    PartialDate,
     Proposal,
-    ProposalPoint,
-    parse_amount,
 )
 from workflow.core.errors import InvalidInput
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEMO_SCENARIOS = ("dorotea.yaml", "governo.yaml")
 
-_STEP_KEYS = {
-    "trigger", "decision", "proposed_by", "due", "note", "basis", "to", "party", "outcome",
-    "urgent", "amount", "ceiling", "statements", "actor", "assign", "may_subdelegate", "proposal",
-    "proposal_outcome", "posted",
-}
 
 
 @dataclass(frozen=True)
@@ -55,62 +45,13 @@ def load_scenario(path: Path) -> Scenario:
     return Scenario(data, str(path))
 
 
-def _dues(items: Any) -> tuple[DueSpec, ...]:
-    return tuple(DueSpec.parse(d) for d in items or ())
-
-
-def _assignments(items: Any, may_subdelegate: bool) -> tuple[Assignment, ...]:
-    return tuple(Assignment.parse(a, may_subdelegate) for a in items or ())
-
-
-def _check_keys(step: dict[str, Any], allowed: set[str]) -> None:
-    unknown = set(step) - allowed
-    if unknown:
-        raise InvalidInput(f"unknown key(s) in step: {', '.join(sorted(unknown))}")
-
-
 def decision_of(step: dict[str, Any], actor: str) -> Decision:
-    _check_keys(step, _STEP_KEYS)
-    return Decision(
-        trigger=step["trigger"],
-        reference=DecisionRef.parse(step["decision"]) if step.get("decision") else None,
-        actor=step.get("actor", actor),
-        proposed_by=step.get("proposed_by"),
-        basis=tuple(step.get("basis", ())),
-        recipients=tuple(step.get("to", ())),
-        note=step.get("note"),
-        due=_dues(step.get("due")),
-        party=step.get("party"),
-        outcome=step.get("outcome", "yes"),
-        urgent=bool(step.get("urgent", False)),
-        amount=parse_amount(step.get("amount")),
-        ceiling=parse_amount(step.get("ceiling")),
-        statements=tuple(sorted((step.get("statements") or {}).items())),
-        assign=_assignments(step.get("assign"), bool(step.get("may_subdelegate", False))),
-        proposal=step.get("proposal"),
-        proposal_outcome=step.get("proposal_outcome", "adopted"),
-        posted=PartialDate.parse(str(step["posted"])) if step.get("posted") else None,
-    )
+    """A step's decision: its keys are the decision fields' (``decision``, ``basis``, ``to`` ...)."""
+    return Decision.from_mapping(step, actor=actor)
 
 
 def proposal_of(spec: dict[str, Any], actor: str) -> Proposal:
-    _check_keys(spec, {"by", "date", "to", "meeting", "document", "basis", "recipients", "statements",
-                       "preparers", "points", "actor"})
-    points = []
-    for point in spec.get("points", []):
-        _check_keys(point, {"trigger", "text", "due", "assign", "may_subdelegate"})
-        points.append(ProposalPoint(
-            trigger=point["trigger"], text=point.get("text", ""), due=_dues(point.get("due")),
-            assign=_assignments(point.get("assign"), bool(point.get("may_subdelegate", False))),
-        ))
-    return Proposal(
-        proposer=spec["by"], date=PartialDate.parse(str(spec["date"])) if spec.get("date") else None,
-        to_body=spec["to"], meeting=PartialDate.parse(str(spec["meeting"])) if spec.get("meeting") else None,
-        points=tuple(points), actor=spec.get("actor", actor), document=spec.get("document"),
-        basis=tuple(spec.get("basis", ())), recipients=tuple(spec.get("recipients", ())),
-        statements=tuple(sorted((spec.get("statements") or {}).items())),
-        preparers=tuple(spec.get("preparers", ())),
-    )
+    return Proposal.from_mapping(spec, actor=actor)
 
 
 def replay_scenario(wf: Workflow, scenario: Scenario) -> tuple[Case, list[Recorded]]:
@@ -138,14 +79,17 @@ def replay_scenario(wf: Workflow, scenario: Scenario) -> tuple[Case, list[Record
             else:
                 rec = wf.advance(case.id, decision_of(step, actor))
         except (InvalidInput, KeyError, TypeError) as e:
-            raise InvalidInput(f"{scenario.source}: step {i}: {e}")
+            key = f" (key {e.field!r})" if isinstance(e, InvalidInput) and e.field else ""
+            raise InvalidInput(f"{scenario.source}: step {i}{key}: {e}")
         recorded.append(rec)
         case = wf.case(case.id)
     return case, recorded
 
 
 def _open_linked(wf: Workflow, case_id: str, spec: dict[str, Any], actor: str) -> Recorded:
-    _check_keys(spec, {"id", "definition", "title", "numbers", "opened", "relation"})
+    unknown = set(spec) - {"id", "definition", "title", "numbers", "opened", "relation"}
+    if unknown:
+        raise InvalidInput(f"unknown key(s) in open_linked: {', '.join(sorted(unknown))}")
     relation = spec.get("relation", "related")
     effective = str(spec["opened"]) if spec.get("opened") else None
     if relation == "child":

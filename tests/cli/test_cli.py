@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def open_case(cli: Cli) -> str:
-    out = cli("case", "open", "systemledning", "--title", "Gemensam systemledning i Dorotea",
+    out = cli("case", "open", "systemledning", "--date", "2021", "--title", "Gemensam systemledning i Dorotea",
               "--dnr", "HSN 501-2023", "--dnr", "kommun=KS-2023-0136-106", "--date", "2023", "--json")
     return json.loads(out.output)["id"]
 
@@ -107,18 +107,26 @@ BAD_INPUT = [
     (["case", "advance", "HSN 501-2023", "start_pilot", "--decision", "HSN 2024-02-28 § 15"], 4,
      "'start_pilot' is not possible in state 'assignment'"),
     (["case", "advance", "HSN 501-2023", "fly_to_moon", "--decision", "HSN 2024-02-28 § 15"], 4, "not possible"),
-    (["case", "advance", "HSN 501-2023", "commission_pre_study"], 5, "missing decision reference"),
+    (["case", "advance", "HSN 501-2023", "commission_pre_study"], 5, "needs a decision reference"),
     (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "HSN 2024-02-30 § 15"], 5, "malformed date"),
     (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "HSN 2024-02-28 § x"], 5,
      "malformed decision reference"),
     (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "HSN 2024", "--due", "report_back=soon"], 5,
      "malformed date"),
-    (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "XYZ 2024"], 4, "unknown body 'XYZ'"),
+    (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "XYZ 2024"], 5, "unknown body 'XYZ'"),
     (["case", "list", "--due-before", "2024-13-01"], 5, "malformed date"),
     (["case", "open", "systemledning", "--title", "Dubbel", "--dnr", "HSN 501-2023"], 11, "already belongs"),
     (["case", "open", "systemledning", "--title", "bad\x00title"], 5, "control characters"),
     (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "HSN 2023", "--amount", "lots"], 5,
      "malformed amount"),
+    # What no secretary means: a blank value, a decision dated after today, or before its case was opened.
+    (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "HSN 2023", "--basis", "  "], 5,
+     "basis document is blank (--basis)"),
+    (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "   "], 5, "blank (--decision)"),
+    (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "HSN 2099-01-01 § 1"], 5,
+     "dated after today"),
+    (["case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "HSN 2020-05-04 § 3"], 5,
+     "before case HSN 501-2023 was opened (2023)"),
 ]
 
 

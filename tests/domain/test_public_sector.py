@@ -18,7 +18,7 @@ from workflow.core.errors import DecisionRefused, InvalidInput, NotFound
 
 
 def opened(cli: Cli, *extra: str) -> str:
-    out = cli("case", "open", "systemledning", "--title", "Systemledning", "--dnr", "HSN 501-2023",
+    out = cli("case", "open", "systemledning", "--date", "2021", "--title", "Systemledning", "--dnr", "HSN 501-2023",
               "--dnr", "KS-2023-0136-106", *extra, "--json")
     return json.loads(out.output)["id"]
 
@@ -75,7 +75,7 @@ def test_a_postponement_is_its_own_audit_entry(cli: Cli) -> None:
 
 def test_overdue_and_coming_due_dates_at_a_given_day(cli: Cli, tmp_path: Path) -> None:
     cid = in_pilot(cli)
-    other = json.loads(cli("case", "open", "finansiering", "--title", "Följeforskning", "--dnr", "HSN 801-2022",
+    other = json.loads(cli("case", "open", "finansiering", "--date", "2021", "--title", "Följeforskning", "--dnr", "HSN 801-2022",
                            "--json").output)["id"]
     cli("case", "advance", other, "grant", "--decision", "HSN 2022-09-22 § 142", "--due", "follow_up=2026-03-15")
 
@@ -145,7 +145,7 @@ def test_delegation_chain_and_a_refused_sub_delegation(cli: Cli) -> None:
 
 
 def test_parent_child_and_related_links(cli: Cli) -> None:
-    parent = json.loads(cli("case", "open", "finansiering", "--title", "Governo", "--dnr", "HSN 801-2022", "--json").output)["id"]
+    parent = json.loads(cli("case", "open", "finansiering", "--date", "2021", "--title", "Governo", "--dnr", "HSN 801-2022", "--json").output)["id"]
     child = json.loads(cli("case", "open-child", "HSN 801-2022", "utredning", "--title", "Umeå", "--date", "2021",
                            "--json").output)["id"]
     other = opened(cli)
@@ -201,7 +201,7 @@ def test_proposals_before_decisions(cli: Cli) -> None:
 
 
 def test_required_statements_and_amounts(wf: Workflow) -> None:
-    case = wf.open_case("finansiering", title="Governo", numbers=["HSN 801-2022"], actor="k")
+    case = wf.open_case("finansiering", effective="2021", title="Governo", numbers=["HSN 801-2022"], actor="k")
     wf.advance(case.id, Decision("grant", DecisionRef.parse("HSN 2022-09-22 § 142"), "k"))
     from decimal import Decimal
 
@@ -254,7 +254,7 @@ def test_bad_decisions_are_refused_and_write_nothing(cli: Cli, args: list[str], 
 
 
 def test_the_api_for_each_act(wf: Workflow) -> None:
-    case = wf.open_case("systemledning", title="S", numbers=["HSN 1-2023"], actor="k")
+    case = wf.open_case("systemledning", effective="2021", title="S", numbers=["HSN 1-2023"], actor="k")
     for ref in ("HSN 2023", "KS 2023"):
         wf.advance(case.id, Decision("commission_pre_study", DecisionRef.parse(ref), "k",
                                      assign=(Assignment("pre_study", "Direktören", True),) if ref == "HSN 2023" else ()))

@@ -32,7 +32,7 @@ def test_due_rows_csv_overdue(demo: Any) -> None:
 
 
 def test_formula_injection_is_neutralised(wf: Any) -> None:
-    wf.open_case("finansiering", title="=HYPERLINK(\"http://x\")", numbers=["HSN 1-2026"], actor="x")
+    wf.open_case("finansiering", effective="2021", title="=HYPERLINK(\"http://x\")", numbers=["HSN 1-2026"], actor="x")
     rows = _rows(cases_csv(wf.cases()))
     assert rows[0]["title"] == "'=HYPERLINK(\"http://x\")"
 

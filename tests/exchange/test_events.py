@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import dump
-from workflow import Decision, DecisionRef, DecisionRefused, Workflow, register_listener, unregister_listener
+from workflow import (
+    Decision,
+    DecisionRef,
+    UnknownName,
+    Workflow,
+    register_listener,
+    unregister_listener,
+)
 from workflow import events as events_module
 
 
@@ -41,8 +48,8 @@ def test_refused_decision_writes_and_calls_nothing(demo: Any, db_url: str) -> No
     calls: list[Any] = []
     demo.add_listener(lambda *a: calls.append(a))
     before = dump(db_url)
-    with pytest.raises(DecisionRefused):
-        # KF is not a body that may close a financing case.
+    with pytest.raises(UnknownName):
+        # KF is not a body of the financing process.
         demo.advance("demo-governo", Decision(trigger="close", reference=DecisionRef.parse("KF 2024-01-31 § 5"),
                                               actor="sekreterare"))
     assert dump(db_url) == before

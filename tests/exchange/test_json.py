@@ -64,7 +64,7 @@ def _tampered(data: bytes) -> bytes:
 def test_tampered_file_is_refused_and_nothing_written(closed: Any, other_url: str) -> None:
     data = _tampered(export_bytes(closed))
     with Workflow(other_url, clock=Clock()) as target:
-        target.store.ensure_schema()
+        target._db.ensure_schema()
         before = dump(other_url)
         with pytest.raises(AuditFailure, match="hash mismatch"):
             import_cases(target, data)
@@ -77,7 +77,7 @@ def test_consistent_forgery_is_refused_by_replay(closed: Any, other_url: str) ->
     case = next(c for c in doc["cases"] if c["id"] == "demo-governo")
     case["state"] = "rejected"
     with Workflow(other_url, clock=Clock()) as target:
-        target.store.ensure_schema()
+        target._db.ensure_schema()
         before = dump(other_url)
         with pytest.raises(AuditFailure, match="differs from its replayed log in: state"):
             import_cases(target, dumps(doc))
@@ -93,7 +93,7 @@ def test_existing_case_or_number_is_refused(closed: Any, db_url: str, other_url:
     # Same diary number under another case id.
     doc = json.loads(data)
     with Workflow(other_url, clock=Clock()) as target:
-        target.open_case("finansiering", title="Annat", numbers=["HSN 801-2022"], actor="x", case_id="other")
+        target.open_case("finansiering", effective="2021", title="Annat", numbers=["HSN 801-2022"], actor="x", case_id="other")
         before = dump(other_url)
         with pytest.raises(DuplicateCase, match="HSN 801-2022"):
             import_cases(target, dumps(doc))
@@ -113,7 +113,7 @@ def test_existing_case_or_number_is_refused(closed: Any, db_url: str, other_url:
      "not valid JSON"),
 ])
 def test_malformed_files_are_refused(wf: Any, db_url: str, content: bytes, message: str) -> None:
-    wf.store.ensure_schema()
+    wf._db.ensure_schema()
     before = dump(db_url)
     with pytest.raises(InvalidInput, match=message):
         import_cases(wf, content)
@@ -131,7 +131,7 @@ def test_definition_text_must_match_digest(closed: Any, other_url: str) -> None:
 def test_cli_round_trip_and_errors(closed: Any, other_url: str, tmp_path: Path) -> None:
     from tests.conftest import Cli
 
-    source = Cli(closed.store.url)
+    source = Cli(closed._db.url)
     out = tmp_path / "cases.json"
     source("export", "-o", str(out))
     target = Cli(other_url)

@@ -86,7 +86,7 @@ def world(sqlite_url: str) -> dict[str, Any]:
 
     with Workflow(sqlite_url) as wf:
         case = pre_study(wf, "Fuzz", ("HSN 501-2023",))
-        other = wf.open_case("finansiering", title="Other", numbers=["HSN 801-2022"], actor="registrar")
+        other = wf.open_case("finansiering", effective="2021", title="Other", numbers=["HSN 801-2022"], actor="registrar")
     return {"cli": Cli(sqlite_url), "case": case.id, "keys": [case.id, "HSN 501-2023", other.id, "HSN 801-2022"]}
 
 

@@ -164,20 +164,20 @@ def test_roles_in_the_database(cli: Cli, rolled: dict[str, str]) -> None:
     commission = ("commission_pre_study", "--due", "report_back=2023-12")
     # nobody configured: everyone may record
     assert "everyone may record" in wf("roles", "list")
-    free = json.loads(wf("case", "open", "rolled", "--title", "Fri", "--actor", "anyone", "--json"))["id"]
+    free = json.loads(wf("case", "open", "rolled", "--date", "2021", "--title", "Fri", "--actor", "anyone", "--json"))["id"]
     wf("case", "advance", free, *commission, "--decision", "HSN 2023-05-01 § 1", "--actor", "anyone")
 
     assert "granted registrar to anna" in wf("roles", "grant", "anna", "registrar")
     assert "already holds" in wf("roles", "grant", "anna", "registrar")
     assert "unknown role 'chair'" in wf("roles", "grant", "anna", "chair", code=5)
     before = dump(cli.db_url)
-    refused = wf("case", "open", "rolled", "--title", "X", "--actor", "anyone", code=10)
+    refused = wf("case", "open", "rolled", "--date", "2021", "--title", "X", "--actor", "anyone", code=10)
     assert "'anyone' may not record on rolled cases" in refused
     refused = wf("case", "advance", free, *commission, "--decision", "KS 2023-05-02 § 2", "--actor", "anyone", code=10)
     assert "needs registrar, holds no role" in refused
     assert dump(cli.db_url) == before
 
-    case = json.loads(wf("case", "open", "rolled", "--title", "Y", "--actor", "anna", "--json"))["id"]
+    case = json.loads(wf("case", "open", "rolled", "--date", "2021", "--title", "Y", "--actor", "anna", "--json"))["id"]
     for ref in ("HSN 2023-05-01 § 1", "KS 2023-05-02 § 2"):
         wf("case", "advance", case, *commission, "--decision", ref, "--actor", "anna")
     postpone = ("postpone", "--decision", "KF 2023-12-04 § 102", "--due", "report_back=2024-02")
@@ -201,8 +201,8 @@ def test_roles_from_a_file(cli: Cli, rolled: dict[str, str], tmp_path: Path, clo
     env = {**rolled, "WF_ROLES_FILE": str(roles)}
     listed = json.loads(cli("roles", "list", "--json", env=env).output)
     assert listed == {"carl": ["registrar", "secretary"], "dora": ["officer"]}
-    case = json.loads(cli("case", "open", "rolled", "--title", "Z", "--actor", "carl", "--json", env=env).output)["id"]
-    cli("case", "open", "rolled", "--title", "Z", "--actor", "erik", env=env, code=10)
+    case = json.loads(cli("case", "open", "rolled", "--date", "2021", "--title", "Z", "--actor", "carl", "--json", env=env).output)["id"]
+    cli("case", "open", "rolled", "--date", "2021", "--title", "Z", "--actor", "erik", env=env, code=10)
     # dora holds a declared role, but commissioning needs a registrar
     cli("case", "advance", case, "commission_pre_study", "--decision", "HSN 2023-05-01 § 1",
         "--due", "report_back=2023-12", "--actor", "dora", env=env, code=10)

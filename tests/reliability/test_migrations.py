@@ -80,7 +80,7 @@ def test_upgrade_from_every_earlier_revision_keeps_everything(db_url: str, cli: 
     before = dict(dump(db_url))
 
     # An old schema is refused with the way out, by the API and by every command that uses a case.
-    with Workflow(db_url) as wf, pytest.raises(StorageError, match="run 'wf db upgrade'"):
+    with Workflow(db_url) as wf, pytest.raises(StorageError, match="upgrade the database schema"):
         wf.case(ids[0])
     refused = cli("case", "show", ids[0], code=8)
     assert f"revision {start}" in refused.output and "wf db upgrade" in refused.output

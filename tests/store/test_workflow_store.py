@@ -77,7 +77,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(wf: Workflow, db_url: st
         wf.definition_of(stale), stale,
         Decision("commission_pre_study", DecisionRef.parse("KS 2023"), "other clerk"), wf.clock())
     with pytest.raises(ConcurrentUpdate, match="changed by someone else"):
-        wf.store.record(stale, after, entries)
+        wf._db.record(stale, after, entries)
     with pytest.raises(ConcurrentUpdate):
         wf.advance(cid, Decision("commission_pre_study", DecisionRef.parse("KS 2023"), "kansli"),
                    expected_version=stale.version)
@@ -90,7 +90,7 @@ def test_refused_decisions_write_nothing(wf: Workflow, db_url: str) -> None:
     with pytest.raises(TransitionNotAllowed):
         decide(wf, cid, "start_pilot", "HSN 2024-02-28 § 15")
     with pytest.raises(DuplicateCase):
-        wf.open_case("systemledning", title="Again", numbers=["KS-2023-0136-106"], actor="kansli")
+        wf.open_case("systemledning", effective="2021", title="Again", numbers=["KS-2023-0136-106"], actor="kansli")
     assert dump(db_url) == before
 
 
@@ -176,7 +176,7 @@ def test_the_store_refuses_an_older_schema(db_url: str) -> None:
     with store.writing() as conn:
         conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
         conn.execute(sa.text("INSERT INTO alembic_version VALUES ('0000')"))
-    with pytest.raises(StorageError, match="wf db upgrade"):
+    with pytest.raises(StorageError, match="upgrade the database schema"):
         store.ensure_schema()
     store.close()
 

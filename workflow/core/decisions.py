@@ -11,7 +11,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -192,7 +193,11 @@ PROPOSAL_OUTCOMES = ("adopted", "changed", "returned", "postponed")
 
 @dataclass(frozen=True)
 class Decision:
-    """What moves a case: everything a secretariat writes down about one decision."""
+    """What moves a case: everything a secretariat writes down about one decision.
+
+    Its fields besides ``trigger`` and ``actor`` are declared, with how they
+    are read, shown and stored, in :mod:`workflow.core.fields`.
+    """
 
     trigger: str
     reference: DecisionRef | None
@@ -215,35 +220,32 @@ class Decision:
     proposal: str | None = None
     """The id of the proposal this decision answers."""
     proposal_outcome: str = "adopted"
-    posted: PartialDate | None = None
-    """When the approved minutes were posted (anslag), which starts the appeal period."""
-    extra: tuple[tuple[str, Any], ...] = field(default=())
+    before_opening: bool = False
+    """Said when the decision is dated before its case was opened (an inherited or back-registered one)."""
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], *, actor: str | None = None) -> "Decision":
+        """A decision from field keys and values as people write them: a CLI's options, a scenario
+        step, a web form, a JSON body (``{"trigger": "start_pilot", "decision": "HSN 2024-02-28 § 15"}``).
+
+        Every value is read and checked by its field's reader; an unknown key is refused.
+        """
+        from workflow.core.fields import read_fields, text
+
+        rest = dict(mapping)
+        trigger = text(rest.pop("trigger", None) or "", "the step (trigger)", limit=64)
+        who = rest.pop("actor", None) or actor
+        if who is None:
+            raise InvalidInput("missing actor: who records the decision")
+        return cls(trigger=trigger, actor=text(who, "the actor", limit=200), **read_fields(rest))
 
     def to_json(self) -> dict[str, Any]:
         """The canonical payload stored in the audit entry."""
-        out: dict[str, Any] = {
-            "trigger": self.trigger,
-            "reference": str(self.reference) if self.reference else None,
-            "body": self.reference.body if self.reference else None,
-            "meeting_date": str(self.reference.date) if self.reference else None,
-            "paragraph": self.reference.paragraph if self.reference else None,
-            "proposed_by": self.proposed_by,
-            "basis": list(self.basis),
-            "recipients": list(self.recipients),
-            "note": self.note,
-            "due": [d.to_json() for d in self.due],
-            "party": self.party,
-            "outcome": self.outcome,
-            "urgent": self.urgent,
-            "amount": str(self.amount) if self.amount is not None else None,
-            "ceiling": str(self.ceiling) if self.ceiling is not None else None,
-            "statements": dict(self.statements),
-            "assign": [a.to_json() for a in self.assign],
-            "proposal": {"id": self.proposal, "outcome": self.proposal_outcome} if self.proposal else None,
-            "posted": str(self.posted) if self.posted else None,
-        }
-        for key, value in self.extra:
-            out[key] = value
+        from workflow.core.fields import FIELDS
+
+        out: dict[str, Any] = {"trigger": self.trigger}
+        for f in FIELDS:
+            out.update(f.dump(self))
         return out
 
 
@@ -281,6 +283,50 @@ class Proposal:
     recipients: tuple[str, ...] = ()
     statements: tuple[tuple[str, str], ...] = ()
     preparers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], *, actor: str | None = None) -> "Proposal":
+        """A proposal from keys as people write them (a scenario's ``propose:``, a CLI, a form):
+        ``by``, ``to``, ``date``, ``meeting``, ``document``, ``basis``, ``recipients``,
+        ``statements``, ``preparers`` and ``points`` (each ``trigger``, ``text``, ``due``, ``assign``,
+        ``may_subdelegate``); the shared ones are read by the decision fields' readers."""
+        from workflow.core.fields import BY_NAME, text
+
+        known = {"by", "date", "to", "meeting", "document", "basis", "recipients", "statements",
+                 "preparers", "points", "actor"}
+        unknown = set(mapping) - known
+        if unknown:
+            raise InvalidInput(f"unknown proposal field(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        points = []
+        for point in mapping.get("points") or ():
+            if not isinstance(point, Mapping):
+                raise InvalidInput("each point of a proposal is a mapping with its trigger")
+            extra = set(point) - {"trigger", "text", "due", "assign", "may_subdelegate"}
+            if extra:
+                raise InvalidInput(f"unknown key(s) in a proposal point: {', '.join(sorted(extra))}")
+            points.append(ProposalPoint(
+                trigger=text(point.get("trigger") or "", "the proposed step", limit=64),
+                text=text(point["text"], "the point's text") if point.get("text") else "",
+                due=BY_NAME["due"].read(point.get("due"), point),
+                assign=BY_NAME["assign"].read(point.get("assign"), point),
+            ))
+
+        def date(key: str) -> PartialDate | None:
+            value = mapping.get(key)
+            return PartialDate.parse(str(value)) if value else None
+
+        who = mapping.get("actor") or actor
+        return cls(
+            proposer=text(mapping.get("by") or "", "the proposer", limit=200),
+            date=date("date"), to_body=text(mapping.get("to") or "", "the body proposed to", limit=64),
+            meeting=date("meeting"), points=tuple(points),
+            actor=text(who or "", "the actor", limit=200),
+            document=BY_NAME["note"].read(mapping.get("document"), mapping),
+            basis=BY_NAME["basis"].read(mapping.get("basis"), mapping),
+            recipients=BY_NAME["recipients"].read(mapping.get("recipients"), mapping),
+            statements=BY_NAME["statements"].read(mapping.get("statements"), mapping),
+            preparers=BY_NAME["basis"].read(mapping.get("preparers"), mapping),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

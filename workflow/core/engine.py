@@ -19,15 +19,19 @@ from workflow.core.case import Case, DiaryNumber
 from workflow.core.decisions import Decision, PartialDate
 from workflow.core.definition import Definition, Transition
 from workflow.core.effects import APPLY, empty_data
-from workflow.core.errors import DecisionRefused, InvalidInput, NotFound, TransitionNotAllowed, WorkflowError
-from workflow.core.guards import get_guard
+from workflow.core.errors import (
+    BodyNotAllowed,
+    DecisionRefused,
+    InvalidInput,
+    MissingRequirement,
+    NotFound,
+    ReplayError,
+    TransitionNotAllowed,
+    UnknownName,
+    WorkflowError,
+)
+from workflow.core.fields import BY_NAME, requirement_field, text
 from workflow.core.machine import machine_for
-
-
-class ReplayError(WorkflowError):
-    """A log that cannot be replayed onto its definition."""
-
-    exit_code = 9
 
 
 @dataclass(frozen=True)
@@ -78,22 +82,21 @@ def open_case(
     request_id: str | None = None,
 ) -> tuple[Case, list[Entry]]:
     """A new case in the initial state, and its ``opened`` entry."""
-    title = _text(title, "title", required=True)
-    actor = _text(actor, "actor", required=True)
+    title = _text(title, "title", required=True, limit=1000)
+    actor = _text(actor, "actor", required=True, limit=200)
     nums = []
     for n in numbers:
-        number = _text(n.number, "diary number", required=True)
+        number = _text(n.number, "diary number", required=True, limit=100)
         party = n.party or _infer_party(definition, number)
         if party is not None and definition.parties and party not in definition.parties:
-            raise InvalidInput(f"unknown party {party!r} for diary number {number!r}; "
-                               f"known: {', '.join(definition.parties)}")
+            raise UnknownName("party", party, definition.parties, where=f"for diary number {number!r}")
         nums.append(DiaryNumber(number, party))
     if len({n.number for n in nums}) != len(nums):
         raise InvalidInput("the same diary number is given twice")
     taking_part = list(parties) if parties is not None else list(definition.parties)
     for p in taking_part:
         if p not in definition.parties:
-            raise InvalidInput(f"unknown party {p!r}; known: {', '.join(definition.parties) or 'none'}")
+            raise UnknownName("party", p, definition.parties)
     payload = {
         "definition": definition.id,
         "definition_version": definition.version,
@@ -129,72 +132,87 @@ def possibilities(definition: Definition, case: Case) -> list[Possibility]:
 
 
 def _text(value: str | None, what: str, *, required: bool = False, limit: int = 10_000) -> str:
-    if value is None or not str(value).strip():
+    """A text field: ``""`` when not given (unless required); blank or unreadable text is refused."""
+    if value is None or value == "":
         if required:
             raise InvalidInput(f"missing {what}")
         return ""
-    text = str(value)
-    if len(text) > limit:
-        raise InvalidInput(f"{what} is longer than {limit} characters")
-    if any(ord(c) < 32 and c not in "\n\t" for c in text) or "\x7f" in text:
-        raise InvalidInput(f"{what} contains control characters")
-    return text.strip()
+    return text(value, what, limit=limit)
+
+
+def _check_texts(decision: Decision) -> str:
+    """The decision's texts, checked as its fields' readers check them (a Decision can be built directly)."""
+    actor = _text(decision.actor, "actor", required=True, limit=200)
+    for f, values in (("note", (decision.note,)), ("basis", decision.basis), ("recipients", decision.recipients),
+                      ("proposed_by", (decision.proposed_by,)), ("party", (decision.party,))):
+        for v in values:
+            try:
+                _text(v, BY_NAME[f].name.replace("_", " "), limit=10_000 if f == "note" else 1000)
+            except InvalidInput as e:
+                e.field = f
+                raise
+    if decision.outcome not in ("yes", "no"):
+        raise InvalidInput(f"outcome must be 'yes' or 'no', not {decision.outcome!r}", field="outcome")
+    return actor
 
 
 def _check_requirements(definition: Definition, t: Transition, decision: Decision) -> None:
-    if "reference" in t.requires and decision.reference is None:
-        raise InvalidInput(
-            f"missing decision reference: {t.trigger!r} needs one, e.g. --decision 'HSN 2024-02-28 § 15'"
-        )
-    if "due" in t.requires and not decision.due:
-        raise InvalidInput(f"{t.trigger!r} needs a due date: --due {t.sets_due[0]}=YYYY-MM[-DD]")
-    if "note" in t.requires and not decision.note:
-        raise InvalidInput(f"{t.trigger!r} needs a note (--note)")
-    if "amount" in t.requires and decision.amount is None:
-        raise InvalidInput(f"{t.trigger!r} needs an amount (--amount)")
-    if "basis" in t.requires and not decision.basis:
-        raise InvalidInput(f"{t.trigger!r} needs its basis documents (--basis)")
+    """What the step ``requires:``, each requirement checked through the field that supplies it."""
+    for requirement in sorted(t.requires):
+        f = requirement_field(requirement)
+        if not f.given(getattr(decision, f.name)):
+            raise MissingRequirement(t.trigger, requirement, f.needs, field=f.name)
     for name in t.statements:
         if not dict(decision.statements).get(name):
             label = definition.statements[name].label.sv
-            raise DecisionRefused(f"{t.trigger!r} needs the statement {name!r} ({label}) (--statement {name}=...)")
+            raise MissingRequirement(t.trigger, "statement", f"the statement {name!r} ({label})", field="statements")
+
+
+def _check_dates(case: Case, decision: Decision, today: dt.date, opened: PartialDate | None) -> None:
+    """A decision dated after today, or before its case was opened without saying so, is a typing error."""
+    ref = decision.reference
+    if ref is None:
+        return
+    if ref.date.first_day() > today:
+        raise InvalidInput(f"the decision {ref} is dated after today ({today.isoformat()})", field="reference")
+    if opened is not None and ref.date.last_day() < opened.first_day() and not decision.before_opening:
+        raise InvalidInput(
+            f"the decision {ref} is dated before case {case.label} was opened ({opened}); "
+            "say that it was taken before the case was opened if it was", field="before_opening")
 
 
 def _check_extras(case: Case, t: Transition, decision: Decision) -> None:
-    """Amounts, assignments, the proposal answered, the posting of the minutes, urgency."""
+    """Amounts, assignments, the proposal answered, urgency."""
     if decision.amount is not None and decision.ceiling is not None and decision.amount > decision.ceiling:
-        raise InvalidInput(f"the amount {decision.amount} SEK is over its ceiling {decision.ceiling} SEK")
+        raise InvalidInput(f"the amount {decision.amount} SEK is over its ceiling {decision.ceiling} SEK",
+                           field="amount")
     if decision.ceiling is not None and decision.amount is None:
-        raise InvalidInput("a ceiling needs the amount granted under it (--amount)")
+        raise InvalidInput("a ceiling needs the amount granted under it", field="amount")
     for a in decision.assign:
         _text(a.task, "assignment task", required=True, limit=200)
         _text(a.assignee, "assignee", required=True, limit=200)
         if a.task in case.data.get("assignments", {}):
-            raise DecisionRefused(f"task {a.task!r} is already assigned; name the new task differently")
+            raise DecisionRefused(f"task {a.task!r} is already assigned; name the new task differently",
+                                  field="assign")
     if len({a.task for a in decision.assign}) != len(decision.assign):
-        raise InvalidInput("the same task is assigned twice in one decision")
-    ref = decision.reference
-    if decision.urgent and ref is None:
-        raise InvalidInput("an urgent decision needs the body it was taken for: --decision 'HSN 2026-03-12'")
+        raise InvalidInput("the same task is assigned twice in one decision", field="assign")
+    if decision.urgent and decision.reference is None:
+        raise InvalidInput("an urgent decision needs the body it was taken for and its date", field="reference")
     if decision.proposal is not None:
         proposal = case.data.get("proposals", {}).get(decision.proposal)
         if proposal is None:
-            raise NotFound(f"case {case.label} has no proposal {decision.proposal!r}")
+            raise NotFound(f"case {case.label} has no proposal {decision.proposal!r}", field="proposal")
         if proposal["status"] not in ("pending", "postponed"):
             if not (proposal["status"] in ("adopted", "changed") and decision.proposal_outcome in ("adopted", "changed")):
-                raise DecisionRefused(f"proposal {decision.proposal} was already {proposal['status']}")
+                raise DecisionRefused(f"proposal {decision.proposal} was already {proposal['status']}",
+                                      field="proposal")
         if t.trigger not in [pt["trigger"] for pt in proposal["points"]]:
-            raise DecisionRefused(f"proposal {decision.proposal} does not propose {t.trigger!r}")
+            raise DecisionRefused(f"proposal {decision.proposal} does not propose {t.trigger!r}", field="proposal")
         if decision.proposal_outcome not in ("adopted", "changed"):
             raise InvalidInput(
-                "a decision adopts a proposal ('adopted') or adopts it changed ('changed'); "
-                "record återremiss or bordläggning with 'wf case proposal-outcome'"
-            )
-    if decision.posted is not None:
-        if not decision.posted.is_full:
-            raise InvalidInput(f"the posting date {decision.posted} must be a full date YYYY-MM-DD")
-        if ref is not None and decision.posted.first_day() < ref.date.first_day():
-            raise InvalidInput(f"the minutes cannot be posted ({decision.posted}) before the meeting ({ref.date})")
+                "a decision adopts a proposal ('adopted') or adopts it changed ('changed'); a proposal sent "
+                "back (återremiss) or postponed (bordläggning) is recorded as the proposal's outcome",
+                field="proposal_outcome")
 
 
 def _check_body(definition: Definition, t: Transition, decision: Decision) -> str | None:
@@ -203,17 +221,35 @@ def _check_body(definition: Definition, t: Transition, decision: Decision) -> st
         return decision.party
     body = decision.reference.body
     if definition.bodies and body not in definition.bodies:
-        raise DecisionRefused(
-            f"unknown body {body!r}; the bodies of {definition.id} are: {', '.join(definition.bodies)}"
-        )
+        raise UnknownName("body", body, definition.bodies, where=f"in the decision reference ({definition.id})",
+                          field="reference")
     if t.bodies and body not in t.bodies:
-        raise DecisionRefused(
-            f"{body} may not take the decision {t.trigger!r}; it is taken by {', '.join(t.bodies)}"
-        )
+        raise BodyNotAllowed(body, t.trigger, t.bodies)
     party = definition.bodies[body].party if body in definition.bodies else decision.party
     if decision.party and party and decision.party != party:
-        raise DecisionRefused(f"{body} is a body of {party!r}, not of {decision.party!r}")
+        raise DecisionRefused(f"{body} is a body of {party!r}, not of {decision.party!r}", field="party")
     return party
+
+
+def _joint(case: Case, t: Transition, decision: Decision, party: str | None) -> dict[str, Any] | None:
+    """Where a joint decision stands after this party's answer, or ``None`` for a step taken by one body."""
+    if not t.joint:
+        if decision.outcome == "no":
+            raise InvalidInput("only a party of a joint decision can decide 'no'; record the refusal's own step",
+                               field="outcome")
+        return None
+    decided = case.data.get("joint", {}).get(t.trigger, {})
+    if party is None or party not in t.joint:
+        raise DecisionRefused(
+            f"{t.trigger!r} is a joint decision of {', '.join(t.joint)}; "
+            f"say which party decides with a body of that party", field="party")
+    if party in decided:
+        raise DecisionRefused(f"{party} has already decided {t.trigger!r} ({decided[party]['reference']})",
+                              field="party")
+    if decision.outcome == "no" and t.on_refusal is None:
+        raise DecisionRefused(f"{t.trigger!r} names no state for a refusal (on_refusal)", field="outcome")
+    awaiting = [p for p in t.joint if p != party and p not in decided]
+    return {"party": party, "decided": sorted([*decided, party]), "awaiting": awaiting}
 
 
 def _due_entries(
@@ -223,14 +259,13 @@ def _due_entries(
     decided_on = decision.reference.date if decision.reference else None
     for spec in decision.due:
         if spec.name not in t.sets_due:
-            allowed = ", ".join(t.sets_due) or "none"
-            raise InvalidInput(f"{t.trigger!r} cannot set due date {spec.name!r}; it sets: {allowed}")
+            raise UnknownName("due date", spec.name, t.sets_due, where=f"for {t.trigger!r}", field="due")
         if spec.meeting and definition.bodies and spec.meeting not in definition.bodies:
-            raise InvalidInput(f"unknown body {spec.meeting!r} in due date {spec.name!r}")
+            raise UnknownName("body", spec.meeting, definition.bodies, where=f"in due date {spec.name!r}",
+                              field="due")
         if decided_on and spec.date.last_day() < decided_on.first_day():
-            raise InvalidInput(
-                f"due date {spec.name}={spec.date} is before the decision date {decided_on}"
-            )
+            raise InvalidInput(f"due date {spec.name}={spec.date} is before the decision date {decided_on}",
+                               field="due")
         old = current.get(spec.name)
         action = "moved" if old and old.get("status") == "open" else "set"
         if old and action == "moved" and old["date"] == str(spec.date) and old.get("meeting") == spec.meeting:
@@ -245,65 +280,28 @@ def _due_entries(
     return out
 
 
-def decide(definition: Definition, case: Case, decision: Decision, now: dt.datetime) -> tuple[Case, list[Entry]]:
+def decide(definition: Definition, case: Case, decision: Decision, now: dt.datetime,
+           opened: PartialDate | None = None) -> tuple[Case, list[Entry]]:
     """Check ``decision`` against the rules and return the case after it, with its entries.
 
-    Raises without side effects when the decision is refused; nothing is
-    returned half-done.
+    ``opened`` is the day the case was opened, when the decision may be dated
+    before it (the caller reads it only then).  Raises without side effects
+    when the decision is refused; nothing is returned half-done.  Which state
+    the step leads to -- the next one, the same one while a joint decision
+    awaits a party, the refusal state on a party's no -- is the machine's call.
     """
-    if decision.trigger not in definition.triggers():
-        raise TransitionNotAllowed(case.label, decision.trigger, case.state,
-                                   [p.trigger for p in possibilities(definition, case)])
     t = definition.transition(case.state, decision.trigger)
     if t is None:
         raise TransitionNotAllowed(case.label, decision.trigger, case.state,
                                    [p.trigger for p in possibilities(definition, case)])
-    actor = _text(decision.actor, "actor", required=True, limit=200)
-    _text(decision.note, "note")
-    for doc in decision.basis + decision.recipients:
-        _text(doc, "basis document or recipient", limit=1000)
-    if decision.outcome not in ("yes", "no"):
-        raise InvalidInput(f"outcome must be 'yes' or 'no', not {decision.outcome!r}")
+    actor = _check_texts(decision)
     _check_requirements(definition, t, decision)
+    _check_dates(case, decision, now.date(), opened)
     party = _check_body(definition, t, decision)
     _check_extras(case, t, decision)
-
-    joint_payload: dict[str, Any] | None = None
-    if t.joint:
-        decided = case.data.get("joint", {}).get(t.trigger, {})
-        if party is None or party not in t.joint:
-            raise DecisionRefused(
-                f"{t.trigger!r} is a joint decision of {', '.join(t.joint)}; "
-                f"say which party decides with a body of that party"
-            )
-        if party in decided:
-            raise DecisionRefused(
-                f"{party} has already decided {t.trigger!r} ({decided[party]['reference']})"
-            )
-        awaiting = [p for p in t.joint if p != party and p not in decided]
-        joint_payload = {"party": party, "decided": sorted([*decided, party]), "awaiting": awaiting}
-    elif decision.outcome == "no":
-        raise InvalidInput("only a party of a joint decision can decide 'no'; record the refusal's own trigger")
-
-    def check() -> str | None:
-        for name in t.guards:
-            guard = get_guard(name)
-            reason = guard(case, decision) if guard else f"unknown guard {name!r}"
-            if reason:
-                return reason
-        return None
-
-    if joint_payload is not None and decision.outcome == "no":
-        dest: str | None = t.on_refusal
-        if dest is None:
-            raise DecisionRefused(f"{t.trigger!r} names no state for a refusal (on_refusal)")
-        reason = check()
-    elif joint_payload is not None and joint_payload["awaiting"]:
-        dest, reason = case.state, check()
-    else:
-        dest, reason = machine_for(definition).fire(case.state, t.trigger, check)
-    if dest is None or reason is not None:
-        raise DecisionRefused(f"case {case.label}: {t.trigger!r} refused: {reason}")
+    joint_payload = _joint(case, t, decision, party)
+    dest = machine_for(definition).fire(
+        case, decision, awaiting=bool(joint_payload and joint_payload["awaiting"]))
 
     payload = decision.to_json()
     payload["actor"] = actor

@@ -31,7 +31,7 @@ def get_guard(name: str) -> Guard | None:
 
 def _basis_attached(case: "Case", decision: "Decision") -> str | None:
     if not decision.basis:
-        return "the decision must list its basis documents (--basis)"
+        return "the decision must list its basis documents (beslutsunderlag)"
     return None
 
 

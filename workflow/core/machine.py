@@ -1,22 +1,38 @@
 """The one adapter to ``transitions``: one shared machine per definition version.
 
-No other module imports ``transitions``.  The machine has no models of its
-own: each firing drives a throw-away :class:`_Token` holding only a state, so a
-case costs nothing in the machine and the machine is built once per
-definition version, not once per case.
+No other module imports ``transitions``.  The machine is the judge of what
+can happen: which triggers are possible in a state, and where a decision
+leads.  Each step of the definition becomes one or more transitions, tried in
+order, with the definition's guards bound as conditions when the machine is
+built:
+
+* a step taken by one body: its source states -> its destination;
+* a joint decision (``joint: [region, kommun]``): a party's *no* leads to the
+  refusal state (``on_refusal``); a *yes* while other parties are still awaited
+  is an internal transition (the case stays where it is); the last party's
+  *yes* leads to the destination.
+
+The machine has no models of its own: each firing drives a throw-away token
+holding only a state, so a case costs nothing in the machine.  Machines are
+kept per definition id, version and digest, so any number of registries (or
+:class:`~workflow.api.Workflow` objects) over the same definitions share one
+machine per version.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from transitions import Machine, MachineError
 
 from workflow.core.definition import Definition
+from workflow.core.errors import GuardRefused, TransitionNotAllowed
+from workflow.core.guards import Guard, get_guard
 
-Check = Callable[[], "str | None"]
+if TYPE_CHECKING:
+    from workflow.core.case import Case
+    from workflow.core.decisions import Decision
 
 
 class _Token:
@@ -26,12 +42,30 @@ class _Token:
         self.state = state
 
 
-def _condition(event: Any) -> bool:
-    reason = event.kwargs["check"]()
-    if reason is not None:
-        event.kwargs["refusals"].append(reason)
-        return False
-    return True
+def _says_yes(event: Any) -> bool:
+    return bool(event.kwargs["decision"].outcome == "yes")
+
+
+def _says_no(event: Any) -> bool:
+    return bool(event.kwargs["decision"].outcome == "no")
+
+
+def _others_awaited(event: Any) -> bool:
+    return bool(event.kwargs["awaiting"])
+
+
+def _bound(name: str, guard: Guard | None) -> Any:
+    """A guard of the registry as a condition; its reason to refuse is kept for the message."""
+
+    def condition(event: Any) -> bool:
+        reason = guard(event.kwargs["case"], event.kwargs["decision"]) if guard else f"unknown guard {name!r}"
+        if reason:
+            event.kwargs["refusals"].append((name, reason))
+            return False
+        return True
+
+    condition.__name__ = f"guard_{name}"
+    return condition
 
 
 class ProcessMachine:
@@ -48,35 +82,58 @@ class ProcessMachine:
             ignore_invalid_triggers=False,
         )
         for t in definition.transitions:
-            self._machine.add_transition(
-                t.trigger, list(t.sources), t.dest, conditions=[_condition]
-            )
+            guards = [_bound(name, get_guard(name)) for name in t.guards]
+            dest = None if t.dest == "=" else t.dest  # None: an internal transition, the state stays
+            sources: list[Any] = list(t.sources)
+            if t.joint:
+                if t.on_refusal:
+                    self._machine.add_transition(t.trigger, sources, t.on_refusal, conditions=[_says_no, *guards])
+                self._machine.add_transition(t.trigger, sources, None, conditions=[_says_yes, _others_awaited, *guards])
+            self._machine.add_transition(t.trigger, sources, dest, conditions=[_says_yes, *guards])
 
     def triggers(self, state: str) -> list[str]:
         """The triggers the machine can fire from ``state``, in definition order."""
         available = set(self._machine.get_triggers(state))
         return [t for t in self.definition.triggers() if t in available]
 
-    def fire(self, state: str, trigger: str, check: Check) -> tuple[str | None, str | None]:
-        """Fire ``trigger`` from ``state``; ``check`` is asked once for a reason to refuse.
+    def fire(self, case: "Case", decision: "Decision", *, awaiting: bool = False) -> str:
+        """The state ``decision`` leads ``case`` to; ``awaiting``: other parties of a joint decision have not decided.
 
-        Returns ``(new_state, None)`` or ``(None, reason)``.
+        Raises :class:`TransitionNotAllowed` for a trigger not possible in the
+        case's state, :class:`GuardRefused` with the guard's reason when a guard says no.
         """
-        event = self._machine.events.get(trigger)
+        event = self._machine.events.get(decision.trigger)
+        possible = self.triggers(case.state)
         if event is None:
-            return None, f"unknown trigger {trigger!r}"
-        token = _Token(state)
-        refusals: list[str] = []
+            raise TransitionNotAllowed(case.label, decision.trigger, case.state, possible)
+        token = _Token(case.state)
+        refusals: list[tuple[str, str]] = []
         try:
-            moved = event.trigger(token, check=check, refusals=refusals)
+            moved = event.trigger(token, case=case, decision=decision, awaiting=awaiting, refusals=refusals)
         except MachineError:
-            return None, f"{trigger!r} is not possible in state {state!r}"
+            raise TransitionNotAllowed(case.label, decision.trigger, case.state, possible) from None
         if not moved:
-            return None, refusals[0] if refusals else "refused"
-        return token.state, None
+            guard, reason = refusals[0] if refusals else (None, "no transition of the definition applies")
+            raise GuardRefused(case.label, decision.trigger, reason, guard=guard)
+        return token.state
 
 
-@cache
+_MACHINES: dict[tuple[str, int, str], ProcessMachine] = {}
+_LOCK = threading.Lock()
+
+
 def machine_for(definition: Definition) -> ProcessMachine:
-    """The shared machine of a definition version (built on first use)."""
-    return ProcessMachine(definition)
+    """The shared machine of a definition version (built on first use), whichever object describes it."""
+    key = (definition.id, definition.version, definition.digest)
+    found = _MACHINES.get(key)
+    if found is None:
+        with _LOCK:
+            found = _MACHINES.get(key)
+            if found is None:
+                found = _MACHINES[key] = ProcessMachine(definition)
+    return found
+
+
+def machines_built() -> int:
+    """How many machines exist (one per definition version used), for tests and diagnostics."""
+    return len(_MACHINES)

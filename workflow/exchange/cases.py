@@ -73,10 +73,10 @@ def export_cases(wf: "Workflow", keys: Iterable[str] | None = None) -> dict[str,
     ids = None if keys is None else sorted({wf.case(k).id for k in keys})
     definitions: dict[tuple[str, int], Definition] = {}
     out_cases = []
-    for case, entries, _due in wf.store.iter_logs(ids):
+    for case, entries, _due in wf.logs(ids):
         problems = verify_chain(case.id, entries, case.head_seq, case.head_hash)
         if problems:
-            raise AuditFailure(f"not exported: {problems[0]} (run 'wf audit verify')")
+            raise AuditFailure(f"not exported: {problems[0]} (verify the audit log)")
         key = (case.definition_id, case.definition_version)
         if key not in definitions:
             definitions[key] = wf.definition_of(case)
@@ -175,7 +175,7 @@ def _definitions(wf: "Workflow", doc: dict[str, Any], source: str) -> dict[tuple
             raise InvalidInput(
                 f"{where}: this installation has a different definition under the same id and version"
             )
-        stored = wf.store.definition_source(*key)
+        stored = wf.stored_definition(*key)
         if stored is not None and stored[1] != d.digest:
             raise InvalidInput(
                 f"{where}: the database has a different definition under the same id and version"
@@ -227,8 +227,6 @@ def import_cases(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Check a whole document, then write all of it in one transaction, or nothing."""
-    from workflow.store.bulk import insert_cases
-
     # A document given as a dict is checked like a file, so nothing unchecked gets in.
     doc = load_document(json.dumps(data) if isinstance(data, dict) else data, source)
     definitions = _definitions(wf, doc, source)
@@ -261,8 +259,8 @@ def import_cases(
             progress("verify", done, total)
     if not checked:
         raise InvalidInput(f"{source}: the file holds no cases")
-    insert_cases(wf.store, list(definitions.values()), checked,
-                 progress=(lambda n: progress("write", n, total)) if progress else None)
+    wf.insert_verified(list(definitions.values()), checked,
+                       progress=(lambda n: progress("write", n, total)) if progress else None)
     return ImportReport(
         cases=len(checked), entries=total,
         definitions=tuple(f"{d.id} v{d.version}" for d, _t in definitions.values()),

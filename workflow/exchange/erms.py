@@ -47,7 +47,7 @@ from workflow.core.audit import Entry, verify_chain
 from workflow.core.case import Case
 from workflow.core.decisions import PartialDate
 from workflow.core.definition import Definition
-from workflow.core.errors import AuditFailure, InvalidInput
+from workflow.core.errors import AuditFailure, InvalidInput, NotArchivable
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
@@ -57,15 +57,6 @@ XSD_PATH = Path(__file__).parent / "schemas" / "ERMS_v3.xsd"
 _ID_NAMESPACE = uuid.UUID("6f1e3a52-8f0c-4d38-9a57-4b1f3c6d2e10")
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _schema: Any = None
-
-
-class NotArchivable(InvalidInput):
-    """A case that may not go to the archive yet (it is not in a final state)."""
-
-    def __init__(self, cases: list[tuple[str, str]]) -> None:
-        listed = ", ".join(f"{label} (state {state})" for label, state in cases)
-        super().__init__(f"only closed cases can be archived; not in a final state: {listed}")
-        self.cases = cases
 
 
 def _text(value: Any) -> str:
@@ -278,7 +269,7 @@ def cases_to_erms(
     wanted = list(dict.fromkeys(wf.case(k).id for k in keys))
     if not wanted:
         raise InvalidInput("name at least one case to archive")
-    loaded = {c.id: (c, e) for c, e, _due in wf.store.iter_logs(wanted)}
+    loaded = {c.id: (c, e) for c, e, _due in wf.logs(wanted)}
     items = []
     open_cases = []
     for cid in wanted:
@@ -288,7 +279,7 @@ def cases_to_erms(
             open_cases.append((case.label, case.state))
         problems = verify_chain(case.id, entries, case.head_seq, case.head_hash)
         if problems:
-            raise AuditFailure(f"not archived: {problems[0]} (run 'wf audit verify')")
+            raise AuditFailure(f"not archived: {problems[0]} (verify the audit log)")
         items.append((case, entries, d))
     if open_cases:
         raise NotArchivable(open_cases)

@@ -14,9 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workflow.core.errors import InvalidInput
+from workflow.core.errors import InvalidInput, OutputNotWritable
 from workflow.render.dot import to_dot
-from workflow.render.errors import OutputNotWritable
 from workflow.render.mermaid import to_mermaid
 from workflow.render.model import Graph, case_graph, process_graph
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 
-from workflow.render.errors import GraphvizFailed, GraphvizMissing
+from workflow.core.errors import GraphvizFailed, GraphvizMissing
 
 GRAPHVIZ_FORMATS = ("svg", "png", "pdf")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +25,7 @@ from workflow.core.audit import Entry, canonical_json
 from workflow.core.case import Case, DiaryNumber
 from workflow.core.definition import Definition
 from workflow.core.derive import URGENT_PREFIX
-from workflow.core.errors import CaseNotFound, ConcurrentUpdate, DuplicateCase, StorageError
+from workflow.core.errors import CaseNotFound, ConcurrentUpdate, DuplicateCase, SchemaOutdated, StorageError
 from workflow.store.tables import (
     actor_roles,
     audit_entries,
@@ -74,9 +74,11 @@ _UPDATE_CASE = (
     )
 )
 _INSERT_ENTRY = audit_entries.insert()
+_OPENED_ON = sa.select(audit_entries.c.effective).where(
+    audit_entries.c.case_id == sa.bindparam("case_id"), audit_entries.c.seq == 1)
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -108,7 +110,7 @@ class Store:
         try:
             self.engine = sa.create_engine(url, **kwargs)
         except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as e:
-            raise StorageError(f"cannot use database {_redact(url)}: {e}")
+            raise StorageError(f"cannot use database {redact(url)}: {e}")
         if self.dialect == "sqlite":
             self._sqlite_setup(timeout)
 
@@ -143,7 +145,7 @@ class Store:
                 raise StorageError(
                     "the database stayed busy (locked by another writer) past the timeout; try again"
                 )
-            raise StorageError(f"cannot use database {_redact(self.url)}: {text.strip().splitlines()[0]}")
+            raise StorageError(f"cannot use database {redact(self.url)}: {text.strip().splitlines()[0]}")
         except exc.DBAPIError as e:
             text = str(e.orig) if e.orig is not None else str(e)
             raise StorageError(f"database error: {text.strip().splitlines()[0] if text.strip() else e}")
@@ -198,10 +200,7 @@ class Store:
         if current is None:
             self.upgrade()
             return
-        raise StorageError(
-            f"the database schema is at revision {current}, this program needs {HEAD_REVISION}: "
-            "run 'wf db upgrade'"
-        )
+        raise SchemaOutdated(current, HEAD_REVISION)
 
     # -- definitions ------------------------------------------------------------
 
@@ -219,12 +218,16 @@ class Store:
 
     def definition_source(self, definition_id: str, version: int) -> tuple[str, str] | None:
         with self.reading() as conn:
-            row = conn.execute(
-                sa.select(definition_versions.c.source, definition_versions.c.digest).where(
-                    definition_versions.c.id == definition_id,
-                    definition_versions.c.version == version,
-                )
-            ).first()
+            return self._definition_source(conn, definition_id, version)
+
+    @staticmethod
+    def _definition_source(conn: sa.Connection, definition_id: str, version: int) -> tuple[str, str] | None:
+        row = conn.execute(
+            sa.select(definition_versions.c.source, definition_versions.c.digest).where(
+                definition_versions.c.id == definition_id,
+                definition_versions.c.version == version,
+            )
+        ).first()
         return (row[0], row[1]) if row else None
 
     # -- cases ------------------------------------------------------------------
@@ -234,24 +237,28 @@ class Store:
         updates: Sequence[Change] = (),
     ) -> None:
         """Insert a new case with its first entries, and any changes to other cases, in one transaction."""
-        with self._conflicts(updates), self.writing() as conn:
-            taken = conn.execute(
-                sa.select(case_numbers.c.number, case_numbers.c.case_id).where(
-                    case_numbers.c.number.in_([n.number for n in case.numbers])
-                )
-            ).first() if case.numbers else None
-            if taken is not None:
-                raise DuplicateCase(f"diary number {taken[0]!r} already belongs to case {taken[1]}")
-            if conn.execute(sa.select(cases.c.id).where(cases.c.id == case.id)).first():
-                raise DuplicateCase(f"case {case.id} already exists")
-            self.remember_definition(conn, definition, source)
-            conn.execute(cases.insert().values(**derive.case_row(case)))
-            if case.numbers:
-                conn.execute(case_numbers.insert(), derive.number_rows(case))
-            self._append(conn, entries)
-            self._sync_due(conn, case)
-            for before, after, more in updates:
-                self._update(conn, before, after, more)
+        with self.unit_of_work() as uow:
+            uow.create(case, entries, definition, source, updates)
+
+    def _create(self, conn: sa.Connection, case: Case, entries: Sequence[Entry], definition: Definition,
+                source: str, updates: Sequence[Change]) -> None:
+        taken = conn.execute(
+            sa.select(case_numbers.c.number, case_numbers.c.case_id).where(
+                case_numbers.c.number.in_([n.number for n in case.numbers])
+            )
+        ).first() if case.numbers else None
+        if taken is not None:
+            raise DuplicateCase(f"diary number {taken[0]!r} already belongs to case {taken[1]}")
+        if conn.execute(sa.select(cases.c.id).where(cases.c.id == case.id)).first():
+            raise DuplicateCase(f"case {case.id} already exists")
+        self.remember_definition(conn, definition, source)
+        conn.execute(cases.insert().values(**derive.case_row(case)))
+        if case.numbers:
+            conn.execute(case_numbers.insert(), derive.number_rows(case))
+        self._append(conn, entries)
+        self._sync_due(conn, case)
+        for before, after, more in updates:
+            self._update(conn, before, after, more)
 
     def record(self, before: Case, after: Case, entries: Sequence[Entry]) -> None:
         """Write a decision: the new case row and its entries, or nothing.
@@ -266,30 +273,19 @@ class Store:
             for before, after, entries in changes:
                 self._update(conn, before, after, entries)
 
-    def read_decide_write(
-        self, key: str, decide: Callable[[Case, dict[str, set[str]]], tuple[Case, Sequence[Entry]] | None],
-    ) -> tuple[Case, Case, Sequence[Entry]] | None:
-        """Read a case, let ``decide`` compute the change, and write it -- all in one transaction.
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator["UnitOfWork"]:
+        """One connection and one write transaction for everything one decision or act reads and writes.
 
-        This is the hot path of recording a decision: one BEGIN and one
-        commit instead of a read transaction followed by a write transaction.
-        The version check of the UPDATE still guards against another writer
-        (on PostgreSQL, where the read does not lock).  ``decide`` returns
-        ``None`` to write nothing; an exception from it rolls everything back.
+        It commits when the block ends normally and rolls back on any
+        exception; on SQLite it holds the write lock from its first statement
+        (``BEGIN IMMEDIATE``), on PostgreSQL the version check of each update
+        decides between two writers.  Nothing inside calls back into the API.
         """
         with self._errors(), self.engine.connect() as raw:
             conn = raw.execution_options(wf_write=True)
             with conn.begin():
-                before = self._case(conn, key)
-                outcome = decide(before, self._actor_roles(conn))
-                if outcome is None:
-                    return None
-                after, entries = outcome
-                try:
-                    self._update(conn, before, after, entries)
-                except exc.IntegrityError:
-                    raise ConcurrentUpdate(before.label, before.version)
-            return before, after, entries
+                yield UnitOfWork(self, conn)
 
     @contextlib.contextmanager
     def _conflicts(self, changes: Sequence[Change]) -> Iterator[None]:
@@ -445,25 +441,29 @@ class Store:
     def entries_for_request(self, case_id: str, request_id: str) -> list[Entry]:
         """The entries a decision with this request id wrote, if it was recorded."""
         with self.reading() as conn:
-            first = conn.execute(
-                sa.select(audit_entries.c.seq).where(
-                    audit_entries.c.case_id == case_id, audit_entries.c.request_id == request_id
-                )
-            ).scalar()
-            if first is None:
-                return []
-            rows = conn.execute(
-                sa.select(audit_entries).where(
-                    audit_entries.c.case_id == case_id, audit_entries.c.seq >= first
-                ).order_by(audit_entries.c.seq)
-            ).mappings()
-            out: list[Entry] = []
-            for r in rows:
-                e = _entry(r)
-                if out and (e.kind == "decision" or e.request_id is not None or e.kind == "opened"):
-                    break
-                out.append(e)
-            return out
+            return self._entries_for_request(conn, case_id, request_id)
+
+    @staticmethod
+    def _entries_for_request(conn: sa.Connection, case_id: str, request_id: str) -> list[Entry]:
+        first = conn.execute(
+            sa.select(audit_entries.c.seq).where(
+                audit_entries.c.case_id == case_id, audit_entries.c.request_id == request_id
+            )
+        ).scalar()
+        if first is None:
+            return []
+        rows = conn.execute(
+            sa.select(audit_entries).where(
+                audit_entries.c.case_id == case_id, audit_entries.c.seq >= first
+            ).order_by(audit_entries.c.seq)
+        ).mappings()
+        out: list[Entry] = []
+        for r in rows:
+            e = _entry(r)
+            if out and (e.kind == "decision" or e.request_id is not None or e.kind == "opened"):
+                break
+            out.append(e)
+        return out
 
     def iter_logs(self, case_ids: Iterable[str] | None = None, *, with_due: bool = False) -> Iterator[Log]:
         """Every case (or the given ones) with its log, one case at a time, by case id.
@@ -564,6 +564,46 @@ class Store:
                     audit_entries.c.case_id.not_in(sa.select(cases.c.id))
                 )
             )]
+
+
+class UnitOfWork:
+    """What one decision reads and writes, on one connection in one transaction (see :meth:`Store.unit_of_work`)."""
+
+    def __init__(self, store: Store, conn: sa.Connection) -> None:
+        self._store = store
+        self.conn = conn
+
+    def case(self, key: str) -> Case:
+        return self._store._case(self.conn, key)
+
+    def actor_roles(self) -> dict[str, set[str]]:
+        return self._store._actor_roles(self.conn)
+
+    def definition_source(self, definition_id: str, version: int) -> tuple[str, str] | None:
+        return self._store._definition_source(self.conn, definition_id, version)
+
+    def entries_for_request(self, case_id: str, request_id: str) -> list[Entry]:
+        return self._store._entries_for_request(self.conn, case_id, request_id)
+
+    def opened_on(self, case_id: str) -> str | None:
+        """The date the case's ``opened`` entry gives (when it was opened, as the record says), if any."""
+        return self.conn.execute(_OPENED_ON, {"case_id": case_id}).scalar()
+
+    def update(self, before: Case, after: Case, entries: Sequence[Entry]) -> None:
+        """Write a change; :class:`ConcurrentUpdate` if the case moved on since ``before`` was read."""
+        try:
+            self._store._update(self.conn, before, after, entries)
+        except exc.IntegrityError:
+            raise ConcurrentUpdate(before.label, before.version)
+
+    def create(self, case: Case, entries: Sequence[Entry], definition: Definition, source: str,
+               updates: Sequence[Change] = ()) -> None:
+        try:
+            self._store._create(self.conn, case, entries, definition, source, updates)
+        except exc.IntegrityError as e:
+            if updates:
+                raise ConcurrentUpdate(updates[0][0].label, updates[0][0].version)
+            raise DuplicateCase(f"a case or diary number given was created meanwhile ({e.orig})")
 
 
 def _case(r: Any, numbers: list[DiaryNumber]) -> Case:
