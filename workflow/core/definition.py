@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 Requirement = str
-"""What a step requires of its decision: ``reference``, ``due``, ``note``, ``amount``, ``basis``."""
-
-REQUIREMENTS = ("reference", "due", "note", "amount", "basis")
+"""What a step requires of its decision: a decision field's requirement key (:data:`workflow.core.fields.REQUIREMENTS`)."""
 
 
 @dataclass(frozen=True)
