@@ -47,6 +47,7 @@ def test_cli_and_mapping_give_the_same_decision() -> None:
     ({"note": " \t "}, "note is blank", "note"),
     ({"decision": " "}, "blank", "reference"),
     ({"to": [""]}, "recipient is blank", "recipients"),
+    ({"agenda_item": "  "}, "agenda item is blank", "agenda_item"),
     ({"outcome": "maybe"}, "outcome must be one of yes, no", "outcome"),
     ({"urgent": "yes"}, "true or false", "urgent"),
     ({"posted": "2024-03-01"}, "unknown decision field 'posted'", None),

@@ -220,6 +220,8 @@ class Decision:
     proposal: str | None = None
     """The id of the proposal this decision answers."""
     proposal_outcome: str = "adopted"
+    agenda_item: str | None = None
+    """The item of the meeting's agenda the decision answers."""
     before_opening: bool = False
     """Said when the decision is dated before its case was opened (an inherited or back-registered one)."""
 

@@ -223,6 +223,8 @@ FIELDS: tuple[Field, ...] = (
     Field("before_opening", "The decision was taken before the case was opened (an inherited or back-registered "
           "decision); without it such a date is refused as a likely typing error.",
           _flag, lambda d: {"before_opening": True} if d.before_opening else {}, kind="flag", default=False),
+    Field("agenda_item", "The item of the meeting's agenda this decision answers (ärende nr på föredragningslistan).",
+          _one("the agenda item", 64), _plain("agenda_item"), metavar="ITEM"),
     Field("request_id", "Makes a retry safe: the same id records the decision once.", _one("the request id", 200),
           _nothing),
 )
