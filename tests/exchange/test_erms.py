@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 import xmlschema
 
-from tests.conftest import dump
-from tests.exchange.conftest import CLOSE_REFERENCE
+from tests.conftest import CLOSE_REFERENCE, dump
 from workflow.exchange.erms import XSD_PATH, NotArchivable, cases_to_erms
 
 NS = {"e": "https://DILCIS.eu/XML/ERMS"}
