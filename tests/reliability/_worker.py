@@ -1,20 +1,21 @@
 """A clerk in its own process, for the stress, crash and retry tests (run as a script, not imported by pytest).
 
-    python _worker.py stress URL CASES WORKER ATTEMPTS GO_FILE TIMEOUT
+    python _worker.py stress URL CASES WORKER ATTEMPTS TIMEOUT
     python _worker.py crash URL CASE
-    python _worker.py request URL CASE REQUEST_ID GO_FILE
+    python _worker.py request URL CASE REQUEST_ID
 
 Each prints JSON lines on stdout; anything unexpected is reported as data, not
-a traceback, so the parent can count it as an anomaly.
+a traceback, so the parent can count it as an anomaly. The parent steers them
+through stdin, on events rather than after delays: ``stress`` and ``request`` say
+``{"ready": true}`` once their store is open, then block until the parent writes
+``go`` (every clerk is released at once).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import sys
-import time
 
 from workflow import ConcurrentUpdate, Decision, DecisionRef, DueSpec, StorageError, Workflow
 
@@ -30,43 +31,56 @@ def postpone(n: int, *, request_id: str | None = None, actor: str = "clerk") -> 
     )
 
 
-def wait_for(go: str) -> None:
-    """Say we are ready, then wait for the parent's start signal (a file appearing), so all clerks start at once."""
+def wait_for_start() -> None:
+    """Say we are ready, then block on stdin until the parent's ``go`` (end of input: the parent is gone)."""
     print(json.dumps({"ready": True}), flush=True)
-    deadline = time.monotonic() + 120
-    while not os.path.exists(go):
-        if time.monotonic() > deadline:
-            raise SystemExit("no start signal")
-        time.sleep(0.001)
+    line = sys.stdin.readline()
+    if line.strip() != "go":
+        raise SystemExit(f"no start signal: read {line!r}")
 
 
-def stress(url: str, cases: str, worker: str, attempts: str, go: str, timeout: str) -> None:
+def stress(url: str, cases: str, worker: str, attempts: str, timeout: str) -> None:
+    """Random clerks on a few cases; the first attempt is on a version every clerk read before the start line.
+
+    That first round is a collision by construction: all clerks decide on the same version of the
+    first case, so exactly one wins and the others are told, whatever the schedule.
+    """
     keys = cases.split(",")
     rng = random.Random(int(worker))
     wins: list[str] = []
+    first = ""
     conflicts = busy = 0
     errors: list[str] = []
     with Workflow(url, timeout=float(timeout)) as wf:
-        wf.case(keys[0])  # open the store before the start line
-        wait_for(go)
+        key, seen = keys[0], wf.case(keys[0]).version  # read before the start line, by every clerk
+        wait_for_start()
         for i in range(int(attempts)):
-            key = rng.choice(keys)
             rid = f"w{worker}-{i}"
+            outcome = "win"
             try:
-                seen = wf.case(key).version  # the clerk reads the case, then decides
+                if i > 0:
+                    key = rng.choice(keys)
+                    seen = wf.case(key).version  # the clerk reads the case, then decides
                 wf.advance(key, postpone(int(worker) * 1000 + i, request_id=rid, actor=f"clerk{worker}"),
                            expected_version=seen)
                 wins.append(f"{key}/{rid}")
             except ConcurrentUpdate:
                 conflicts += 1
+                outcome = "conflict"
             except StorageError as e:
                 if "busy" in str(e):
                     busy += 1
+                    outcome = "busy"
                 else:
                     errors.append(f"StorageError: {e}")
+                    outcome = "error"
             except Exception as e:  # an anomaly: reported, counted, never hidden
                 errors.append(f"{type(e).__name__}: {e}")
-    print(json.dumps({"wins": wins, "conflicts": conflicts, "busy": busy, "errors": errors}), flush=True)
+                outcome = "error"
+            if i == 0:
+                first = outcome
+    print(json.dumps({"first": first, "wins": wins, "conflicts": conflicts, "busy": busy, "errors": errors}),
+          flush=True)
 
 
 def crash(url: str, key: str) -> None:
@@ -80,10 +94,10 @@ def crash(url: str, key: str) -> None:
             print(json.dumps({"done": rec.entries[0].request_id, "version": rec.case.version}), flush=True)
 
 
-def request(url: str, key: str, request_id: str, go: str) -> None:
+def request(url: str, key: str, request_id: str) -> None:
     with Workflow(url) as wf:
         wf.case(key)
-        wait_for(go)
+        wait_for_start()
         try:
             rec = wf.advance(key, postpone(7, request_id=request_id))
             out = {"replayed": rec.replayed, "seqs": [e.seq for e in rec.entries], "hash": rec.entries[0].hash}

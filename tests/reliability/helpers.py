@@ -17,7 +17,7 @@ def pre_study(wf: Any, title: str = "Gemensam systemledning", numbers: tuple[str
     """A systemledning case both parties have sent to pre-study, so ``postpone`` can be decided for ever."""
     from workflow import Decision, DecisionRef, DueSpec
 
-    case = wf.open_case("systemledning", title=title, numbers=list(numbers), actor="registrar")
+    case = wf.open_case("systemledning", effective="2021", title=title, numbers=list(numbers), actor="registrar")
     for ref in ("HSN 2023-05-01 § 1", "KS 2023-05-02 § 2"):
         wf.advance(case.id, Decision(
             trigger="commission_pre_study", reference=DecisionRef.parse(ref), actor="registrar",
@@ -29,18 +29,31 @@ def pre_study(wf: Any, title: str = "Gemensam systemledning", numbers: tuple[str
 
 
 def worker(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """A clerk process (``_worker.py``): its stdout is where it reports, its stdin where it is told to start."""
     return subprocess.Popen(
-        [sys.executable, WORKER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": ROOT, **(env or {})}, cwd=ROOT,
+        [sys.executable, WORKER, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": ROOT, **(env or {})}, cwd=ROOT,
     )
 
 
-def start_together(procs: list[subprocess.Popen[str]], go: Path) -> None:
-    """Wait until every worker is ready (imported, store open), then let them all go at once."""
+def start_together(procs: list[subprocess.Popen[str]]) -> None:
+    """A barrier: wait until every worker has said it is ready (imported, store open), then release them all.
+
+    Each worker blocks reading its stdin; the ``go`` lines are written one after the other with
+    nothing in between, so no worker starts before every other one is ready.
+    """
     for p in procs:
-        line = p.stdout.readline() if p.stdout else ""
-        assert json.loads(line or "{}").get("ready"), f"worker did not start: {line!r} {p.stderr.read() if p.stderr else ''}"
-    go.touch()
+        assert p.stdout is not None and p.stderr is not None
+        line = p.stdout.readline()
+        if not json.loads(line or "{}").get("ready"):
+            for q in procs:
+                q.kill()
+            errors = [q.communicate()[1] for q in procs]
+            raise AssertionError(f"worker did not start: {line!r} {errors[procs.index(p)]}")
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 120) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import Cli, dump
 from tests.reliability.helpers import anomalies, finish, pre_study, start_together, worker
@@ -67,77 +68,117 @@ def test_two_wf_processes_at_the_same_moment(db_url: str, wf: Any) -> None:
 
 
 @pytest.mark.slow
-def test_stress_many_processes_few_cases(db_url: str, wf: Any, tmp_path: Path) -> None:
+def test_stress_many_processes_few_cases(db_url: str, wf: Any) -> None:
+    """Clerks released together on a few cases: every win is in the log once, every loss was told.
+
+    The first attempt of every clerk is on a version they all read before the start line, so that
+    round collides whatever the schedule: exactly one clerk wins it and the others get a conflict.
+    """
     processes, attempts, timeout = 5, 80, 10.0
     cases = [pre_study(wf, f"Ärende {i}").id for i in range(3)]
-    go = tmp_path / "go"
-    procs = [worker("stress", db_url, ",".join(cases), str(w), str(attempts), str(go), str(timeout))
+    procs = [worker("stress", db_url, ",".join(cases), str(w), str(attempts), str(timeout))
              for w in range(processes)]
-    start_together(procs, go)
+    start_together(procs)
     t0 = time.monotonic()
     results = [finish(p, timeout=300) for p in procs]
     took = time.monotonic() - t0
 
+    firsts = sorted(r["first"] for r in results)
     wins = [w for r in results for w in r["wins"]]
     conflicts = sum(r["conflicts"] for r in results)
     busy = sum(r["busy"] for r in results)
     errors = [e for r in results for e in r["errors"]]
     logged: list[str] = []
-    for case, entries, _due in wf.store.iter_logs(cases):
+    for case, entries, _due in wf.logs(cases):
         logged += [f"{case.id}/{e.request_id}" for e in entries if e.kind == "decision" and e.request_id]
     found = anomalies(db_url)
     dialect = db_url.split(":")[0].split("+")[0]
-    print(f"\nSTRESS {dialect}: processes={processes} cases={len(cases)} attempts={processes * attempts} "
-          f"winners={len(wins)} conflicts={conflicts} busy_timeouts={busy} other_errors={len(errors)} "
-          f"decisions_in_log={len(logged)} duplicates={len(logged) - len(set(logged))} "
-          f"lost={len(set(wins) - set(logged))} phantom={len(set(logged) - set(wins))} "
-          f"anomalies={len(found)} seconds={took:.1f}")
+    summary = (f"STRESS {dialect}: processes={processes} cases={len(cases)} attempts={processes * attempts} "
+               f"first_round={firsts} winners={len(wins)} conflicts={conflicts} busy_timeouts={busy} "
+               f"other_errors={len(errors)} decisions_in_log={len(logged)} "
+               f"duplicates={len(logged) - len(set(logged))} lost={len(set(wins) - set(logged))} "
+               f"phantom={len(set(logged) - set(wins))} anomalies={len(found)} seconds={took:.1f}")
+    print("\n" + summary)
 
-    assert errors == []
-    assert len(wins) + conflicts + busy == processes * attempts
-    assert sorted(wins) == sorted(logged), "a winner's decision is missing from the log, or one is there twice"
-    assert found == []
-    assert conflicts > 0, "the clerks never collided: the test did not test concurrency"
-    assert busy == 0, "a 10 s busy timeout was exceeded by decisions of a few milliseconds"
+    assert errors == [], f"{summary}\nerrors: {errors}"
+    assert len(wins) + conflicts + busy == processes * attempts, f"{summary}\nan attempt went unaccounted for"
+    assert sorted(wins) == sorted(logged), (
+        f"{summary}\na winner's decision is missing from the log, or one is there twice: "
+        f"lost {sorted(set(wins) - set(logged))}, not won {sorted(set(logged) - set(wins))}")
+    assert found == [], f"{summary}\nanomalies: {found}"
+    assert firsts == ["conflict"] * (processes - 1) + ["win"], (
+        f"{summary}\nclerks deciding on the same version: exactly one must win, the others must be told")
+    assert busy == 0, f"{summary}\na 10 s busy timeout was exceeded by decisions of a few milliseconds"
     by_case = Counter(w.split("/")[0] for w in wins)
     for case_id in cases:
         c = wf.case(case_id)
-        assert len([e for e in wf.history(case_id) if e.kind == "decision" and e.trigger == "postpone"]) == by_case[case_id]
-        assert c.state == "pre_study"
+        postponed = [e for e in wf.history(case_id) if e.kind == "decision" and e.trigger == "postpone"]
+        assert len(postponed) == by_case[case_id], f"{summary}\ncase {case_id}: {len(postponed)} postponements logged"
+        assert c.state == "pre_study", f"{summary}\ncase {case_id} is in {c.state}"
 
 
 def test_sqlite_busy_waits_then_gives_a_clear_error(sqlite_url: str, clock: Any) -> None:
-    """A writer holding the database: a short wait ends in StorageError, a long one in success."""
+    """A writer holding the database: a short wait ends in StorageError, a long one in success once it lets go.
+
+    The holder lets go on an event, not after a delay: when the waiting clerk's write transaction
+    (``BEGIN IMMEDIATE``) is on its way to SQLite, and not before.
+    """
     with Workflow(sqlite_url, clock=clock) as wf:
         case = pre_study(wf)
     path = sqlite_url.removeprefix("sqlite:///")
     before = dump(sqlite_url)
     blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     blocker.execute("BEGIN IMMEDIATE")
+    writing = threading.Event()
+    outcome: list[Any] = []
+
+    def on_write(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            writing.set()
+
+    def clerk() -> None:
+        try:
+            outcome.append(Cli(sqlite_url)("case", "note", case.id, "after waiting"))
+        except BaseException as e:  # reported by the test below, not lost in the thread
+            outcome.append(e)
+
+    waiter = threading.Thread(target=clerk)
     try:
         with Workflow(sqlite_url, clock=clock, timeout=0.3) as impatient:
             t0 = time.monotonic()
             with pytest.raises(StorageError, match="busy"):
                 impatient.add_note(case.id, "blocked", actor="clerk")
-            assert time.monotonic() - t0 >= 0.25
+            assert time.monotonic() - t0 >= 0.25, "gave up before its own timeout"
         assert dump(sqlite_url) == before
-        threading.Timer(1.0, blocker.rollback).start()
-        result = Cli(sqlite_url)("case", "note", case.id, "after waiting")
+
+        sa.event.listen(sa.Engine, "before_cursor_execute", on_write)
+        waiter.start()
+        assert writing.wait(timeout=60), f"the clerk never began to write: {outcome}"
+        assert outcome == [], f"the clerk finished while the database was held: {outcome}"
+        blocker.rollback()
+        waiter.join(timeout=60)
+        assert not waiter.is_alive(), "the clerk still waits after the database was let go"
+        result = outcome[0]
+        assert not isinstance(result, BaseException), repr(result)
         assert "noted" in result.output
     finally:
-        time.sleep(1.1)
+        if sa.event.contains(sa.Engine, "before_cursor_execute", on_write):
+            sa.event.remove(sa.Engine, "before_cursor_execute", on_write)
+        if blocker.in_transaction:
+            blocker.rollback()
+        if waiter.is_alive():
+            waiter.join(timeout=60)
         blocker.close()
     assert anomalies(sqlite_url) == []
 
 
-def test_same_request_sent_by_several_processes_at_once(db_url: str, wf: Any, tmp_path: Path) -> None:
+def test_same_request_sent_by_several_processes_at_once(db_url: str, wf: Any) -> None:
     case = pre_study(wf)
     figures: Counter[str] = Counter()
     for round_ in range(2):
         rid = f"retry-{round_}"
-        go = tmp_path / f"go{round_}"
-        procs = [worker("request", db_url, case.id, rid, str(go)) for _ in range(3)]
-        start_together(procs, go)
+        procs = [worker("request", db_url, case.id, rid) for _ in range(3)]
+        start_together(procs)
         answers = [finish(p) for p in procs]
         assert not [a for a in answers if "error" in a], answers
         recorded = [a for a in answers if "hash" in a]
