@@ -8,7 +8,8 @@ Each prints JSON lines on stdout; anything unexpected is reported as data, not
 a traceback, so the parent can count it as an anomaly. The parent steers them
 through stdin, on events rather than after delays: ``stress`` and ``request`` say
 ``{"ready": true}`` once their store is open, then block until the parent writes
-``go`` (every clerk is released at once).
+``go`` (every clerk is released at once); ``crash`` waits for ``on`` before each
+statement it sends.
 """
 
 from __future__ import annotations
@@ -84,13 +85,35 @@ def stress(url: str, cases: str, worker: str, attempts: str, timeout: str) -> No
 
 
 def crash(url: str, key: str) -> None:
-    """Record decisions until killed; after each commit, say so (the parent counts them)."""
+    """Record decisions until killed, in step with the parent, which picks the moment of the kill.
+
+    Before each statement and each commit the worker names it and waits for ``on`` on stdin:
+    ``{"step": "UPDATE"}`` on the decision's write transaction, ``{"step": "read SELECT"}`` on any
+    other, ``{"step": "DONE"}`` once the decision is committed. Then it reports the decision
+    (``{"done": request id}``). The parent kills it either while it waits at a step or just after
+    letting it run into that step.
+    """
+    import sqlalchemy as sa
+
+    def step(conn: sa.Connection | None, name: str) -> None:
+        if conn is not None and not conn.get_execution_options().get("wf_write"):
+            name = f"read {name}"
+        print(json.dumps({"step": name}), flush=True)
+        line = sys.stdin.readline()
+        if line.strip() != "on":
+            raise SystemExit(f"no go-ahead: read {line!r}")
+
     with Workflow(url) as wf:
         n = wf.case(key).version
         print(json.dumps({"ready": n}), flush=True)
+        # on every engine: this process has one, the Workflow's, which keeps it to itself
+        sa.event.listen(sa.Engine, "before_cursor_execute",
+                        lambda conn, _cursor, statement, *_: step(conn, statement.split()[0].upper()))
+        sa.event.listen(sa.Engine, "commit", lambda conn: step(conn, "COMMIT"))
         while True:
             n += 1
             rec = wf.advance(key, postpone(n, request_id=f"crash-{n}"))
+            step(None, "DONE")
             print(json.dumps({"done": rec.entries[0].request_id, "version": rec.case.version}), flush=True)
 
 
