@@ -1,10 +1,11 @@
 # make demo -- set everything up and replay the seeds' two real cases (SQLite).
-# make test -- the whole test suite, on SQLite and a throwaway PostgreSQL server.
+# make test -- the whole test suite, on SQLite and a throwaway PostgreSQL server (what CI runs).
+# make check -- the quick inner loop: SQLite only, without the tests marked slow.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench deps clean generated
+.PHONY: demo test check lint bench deps clean generated
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,6 +22,10 @@ demo: deps
 
 test: deps
 	scripts/test.sh
+
+# The PostgreSQL half of the db_url fixture is deselected by its parameter id, not skipped.
+check: deps
+	$(PY) -m pytest -q -m "not slow" -k "not postgresql"
 
 # make bench -- the performance figures against their yardsticks (bench/RESULTS.md); not part of make test.
 bench: deps
