@@ -31,7 +31,6 @@ USAGE_ERROR = 2
 # What to run, for errors whose remedy is a command of this CLI (the library does not name commands).
 _REMEDIES = {
     "SchemaOutdated": "run 'wf db upgrade'",
-    "AuditFailure": "see 'wf audit verify'",
     "GraphvizMissing": "or use --format dot or --format mermaid",
 }
 
