@@ -292,7 +292,7 @@ class Proposal:
         ``by``, ``to``, ``date``, ``meeting``, ``document``, ``basis``, ``recipients``,
         ``statements``, ``preparers`` and ``points`` (each ``trigger``, ``text``, ``due``, ``assign``,
         ``may_subdelegate``); the shared ones are read by the decision fields' readers."""
-        from workflow.core.fields import BY_NAME, text
+        from workflow.core.fields import BY_NAME, many_texts, one_text, text
 
         known = {"by", "date", "to", "meeting", "document", "basis", "recipients", "statements",
                  "preparers", "points", "actor"}
@@ -323,11 +323,11 @@ class Proposal:
             date=date("date"), to_body=text(mapping.get("to") or "", "the body proposed to", limit=64),
             meeting=date("meeting"), points=tuple(points),
             actor=text(who or "", "the actor", limit=200),
-            document=BY_NAME["note"].read(mapping.get("document"), mapping),
+            document=one_text("the proposing document")(mapping.get("document"), mapping),
             basis=BY_NAME["basis"].read(mapping.get("basis"), mapping),
             recipients=BY_NAME["recipients"].read(mapping.get("recipients"), mapping),
             statements=BY_NAME["statements"].read(mapping.get("statements"), mapping),
-            preparers=BY_NAME["basis"].read(mapping.get("preparers"), mapping),
+            preparers=many_texts("a preparer", 200)(mapping.get("preparers"), mapping),
         )
 
     def to_json(self) -> dict[str, Any]:

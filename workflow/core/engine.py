@@ -30,7 +30,7 @@ from workflow.core.errors import (
     UnknownName,
     WorkflowError,
 )
-from workflow.core.fields import BY_NAME, requirement_field, text
+from workflow.core.fields import requirement_field, text
 from workflow.core.machine import machine_for
 
 
@@ -147,7 +147,7 @@ def _check_texts(decision: Decision) -> str:
                       ("proposed_by", (decision.proposed_by,)), ("party", (decision.party,))):
         for v in values:
             try:
-                _text(v, BY_NAME[f].name.replace("_", " "), limit=10_000 if f == "note" else 1000)
+                _text(v, f.replace("_", " "), limit=10_000 if f == "note" else 1000)
             except InvalidInput as e:
                 e.field = f
                 raise

@@ -75,7 +75,7 @@ def text(value: Any, what: str, *, limit: int = 10_000) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         else:
-            raise InvalidInput(f"{what} must be text, not {type(value).__name__}", field=None)
+            raise InvalidInput(f"{what} must be text, not {type(value).__name__}")
     stripped = value.strip()
     if not stripped:
         raise InvalidInput(f"{what} is blank")
@@ -96,11 +96,11 @@ def _items(value: Any, what: str) -> list[Any]:
     raise InvalidInput(f"{what} must be a list")
 
 
-def _one(what: str, limit: int = 1000) -> Reader:
+def one_text(what: str, limit: int = 1000) -> Reader:
     return lambda v, _m: None if v is None else text(v, what, limit=limit)
 
 
-def _many(what: str, limit: int = 1000) -> Reader:
+def many_texts(what: str, limit: int = 1000) -> Reader:
     return lambda v, _m: tuple(text(x, what, limit=limit) for x in _items(v, what))
 
 
@@ -186,20 +186,20 @@ FIELDS: tuple[Field, ...] = (
           _reference, _ref_json, flag="--decision", metavar="REF", requirement="reference",
           needs="a decision reference: the body, the meeting date and the minute paragraph",
           aliases=("decision",)),
-    Field("proposed_by", "Who proposed it (e.g. HSN-AU, KS).", _one("the proposer", 200),
+    Field("proposed_by", "Who proposed it (e.g. HSN-AU, KS).", one_text("the proposer", 200),
           _plain("proposed_by"), metavar="BODY"),
     Field("due", "A due date set or moved: report_back=2027-09, or report_back=HSN@2023-12 (repeatable).",
           _due, lambda d: {"due": [x.to_json() for x in d.due]}, metavar="NAME=DATE", multiple=True,
           requirement="due", needs="a due date"),
-    Field("note", "A note on the decision.", _one("the note", 10_000), _plain("note"), requirement="note",
+    Field("note", "A note on the decision.", one_text("the note", 10_000), _plain("note"), requirement="note",
           needs="a note"),
-    Field("basis", "A basis document (beslutsunderlag; repeatable).", _many("a basis document"),
+    Field("basis", "A basis document (beslutsunderlag; repeatable).", many_texts("a basis document"),
           _listed("basis"), metavar="DOCUMENT", multiple=True, requirement="basis",
           needs="its basis documents (beslutsunderlag)"),
-    Field("recipients", "Dispatched to (expedieras till; repeatable).", _many("a recipient"),
+    Field("recipients", "Dispatched to (expedieras till; repeatable).", many_texts("a recipient"),
           _listed("recipients"), flag="--to", metavar="RECIPIENT", multiple=True, aliases=("to",)),
     Field("party", "The deciding party, for a joint decision (default: the body's party).",
-          _one("the party", 64), _plain("party")),
+          one_text("the party", 64), _plain("party")),
     Field("outcome", "A party's answer in a joint decision.", _choice("outcome", ("yes", "no"), "yes"),
           _plain("outcome"), kind="choice", choices=("yes", "no"), default="yes"),
     Field("urgent", "Taken by the chair on the body's behalf (brådskande beslut); must be reported to the body.",
@@ -214,7 +214,7 @@ FIELDS: tuple[Field, ...] = (
           lambda d: {"assign": [a.to_json() for a in d.assign]}, metavar="TASK=ASSIGNEE", multiple=True),
     Field("may_subdelegate", "The assignments come with the right to sub-delegate (med rätt att vidaredelegera).",
           _flag, _nothing, kind="flag", default=False, attribute=False),
-    Field("proposal", "The proposal this decision answers (P1, ...).", _one("the proposal", 64),
+    Field("proposal", "The proposal this decision answers (P1, ...).", one_text("the proposal", 64),
           lambda d: {"proposal": {"id": d.proposal, "outcome": d.proposal_outcome} if d.proposal else None},
           metavar="ID"),
     Field("proposal_outcome", "Whether the proposal was adopted as it was or changed.",
@@ -224,8 +224,8 @@ FIELDS: tuple[Field, ...] = (
           "decision); without it such a date is refused as a likely typing error.",
           _flag, lambda d: {"before_opening": True} if d.before_opening else {}, kind="flag", default=False),
     Field("agenda_item", "The item of the meeting's agenda this decision answers (ärende nr på föredragningslistan).",
-          _one("the agenda item", 64), _plain("agenda_item"), metavar="ITEM"),
-    Field("request_id", "Makes a retry safe: the same id records the decision once.", _one("the request id", 200),
+          one_text("the agenda item", 64), _plain("agenda_item"), metavar="ITEM"),
+    Field("request_id", "Makes a retry safe: the same id records the decision once.", one_text("the request id", 200),
           _nothing),
 )
 """Every field of a decision but its trigger and actor, in the order the CLI lists them."""

@@ -103,15 +103,14 @@ class ProcessMachine:
         case's state, :class:`GuardRefused` with the guard's reason when a guard says no.
         """
         event = self._machine.events.get(decision.trigger)
-        possible = self.triggers(case.state)
         if event is None:
-            raise TransitionNotAllowed(case.label, decision.trigger, case.state, possible)
+            raise TransitionNotAllowed(case.label, decision.trigger, case.state, self.triggers(case.state))
         token = _Token(case.state)
         refusals: list[tuple[str, str]] = []
         try:
             moved = event.trigger(token, case=case, decision=decision, awaiting=awaiting, refusals=refusals)
         except MachineError:
-            raise TransitionNotAllowed(case.label, decision.trigger, case.state, possible) from None
+            raise TransitionNotAllowed(case.label, decision.trigger, case.state, self.triggers(case.state)) from None
         if not moved:
             guard, reason = refusals[0] if refusals else (None, "no transition of the definition applies")
             raise GuardRefused(case.label, decision.trigger, reason, guard=guard)

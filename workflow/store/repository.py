@@ -265,13 +265,8 @@ class Store:
 
         Raises :class:`ConcurrentUpdate` if the case changed since ``before`` was read.
         """
-        self.record_many([(before, after, entries)])
-
-    def record_many(self, changes: Sequence[Change]) -> None:
-        """Write changes to several cases (a link is entered in both) in one transaction."""
-        with self._conflicts(changes), self.writing() as conn:
-            for before, after, entries in changes:
-                self._update(conn, before, after, entries)
+        with self.unit_of_work() as uow:
+            uow.update(before, after, entries)
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator["UnitOfWork"]:
@@ -286,16 +281,6 @@ class Store:
             conn = raw.execution_options(wf_write=True)
             with conn.begin():
                 yield UnitOfWork(self, conn)
-
-    @contextlib.contextmanager
-    def _conflicts(self, changes: Sequence[Change]) -> Iterator[None]:
-        """A unique-key clash on an entry means someone else wrote the case first."""
-        try:
-            yield
-        except StorageError as e:
-            if changes and ("UNIQUE" in str(e).upper() or "duplicate key" in str(e)):
-                raise ConcurrentUpdate(changes[0][0].label, changes[0][0].version)
-            raise
 
     def _update(self, conn: sa.Connection, before: Case, after: Case, entries: Sequence[Entry]) -> None:
         result = conn.execute(_UPDATE_CASE, {
