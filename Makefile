@@ -33,7 +33,7 @@ bench: deps
 
 # make generated -- regenerate the committed generated code (a test fails when it is stale).
 generated: $(STAMP)
-	$(PY) scripts/gen-schema-validator.py
+	$(PY) scripts/generate.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check workflow cli tests

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from workflow_cli.context import (
     Context,
+    LazyCommands,
     emit_json,
     field_options,
     given_fields,
@@ -40,7 +41,10 @@ def _today(value: str | None) -> dt.date:
     return _as_date(value) if value else dt.date.today()
 
 
-@click.group()
+@click.group(cls=LazyCommands, lazy={
+    "diagram": ("workflow_cli.diagrams", "case_diagram", "Draw the path a case took through its process."),
+    "timeline": ("workflow_cli.diagrams", "case_timeline", "Draw a case's phases, decisions and due dates in time."),
+})
 def case() -> None:
     """Open cases, record decisions, read where they stand."""
 
@@ -296,10 +300,6 @@ def print_history(entries: "list[Entry]") -> None:
         for e in entries
     ])
 
-from workflow_cli.diagrams import case_diagram, case_timeline  # noqa: E402  (cheap: click only)
-
-case.add_command(case_diagram, "diagram")
-case.add_command(case_timeline, "timeline")
 
 
 def _register_acts() -> None:

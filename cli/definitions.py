@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import click
-from workflow_cli.context import emit_json, json_option, table
+from workflow_cli.context import LazyCommands, emit_json, json_option, table
 
 
-@click.group()
+@click.group(cls=LazyCommands, lazy={
+    "export": ("workflow_cli.exchange", "definitions_export", "Export a definition as BPMN 2.0 (with its diagram)."),
+    "diagram": ("workflow_cli.diagrams", "definition_diagram", "Draw a definition's states and steps."),
+})
 def definitions() -> None:
     """Process definitions: list, show, validate."""
 
@@ -86,11 +89,3 @@ def validate(files: tuple[str, ...]) -> None:
             f"{failed} of {len(files)} file(s)", None, "validate", "see the messages above"
         )
 
-
-from workflow_cli.exchange import definitions_export  # noqa: E402  (cheap: click only)
-
-definitions.add_command(definitions_export, "export")
-
-from workflow_cli.diagrams import definition_diagram  # noqa: E402  (cheap: click only)
-
-definitions.add_command(definition_diagram, "diagram")

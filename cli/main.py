@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from typing import Any
 
 import click
+from workflow_cli.context import LazyCommands
 
 from workflow.core.errors import WorkflowError
 
@@ -60,27 +60,8 @@ def exit_code_table() -> list[tuple[int, str]]:
                    (INTERNAL_ERROR, "internal error (a bug; WF_DEBUG=1 shows the traceback)")])
 
 
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when they are used."""
-
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lazy = lazy or {}
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in self.lazy:
-            module, attr, _help = self.lazy[name]
-            return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
-        return super().get_command(ctx, name)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self.lazy[name][2]) for name in sorted(self.lazy)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
+class LazyGroup(LazyCommands):
+    """The root group: lazy subcommands, and the one place errors become exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from workflow.core.definition import Definition
 from workflow.core.errors import DefinitionNotFound, InvalidDefinition
@@ -19,13 +20,17 @@ class Registry:
             self.add(d)
 
     @classmethod
-    def from_paths(cls, paths: Iterable[Path]) -> "Registry":
-        """Every ``*.yaml`` file in the given folders (or the files themselves)."""
+    def from_paths(cls, paths: Iterable[Path], prepared: Mapping[str, Any] | None = None) -> "Registry":
+        """Every ``*.yaml`` file in the given folders (or the files themselves).
+
+        ``prepared``: parsed forms by digest, for files that need not be parsed again
+        (the shipped definitions' generated ``parsed.json``).
+        """
         registry = cls()
         for path in paths:
             files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
             for f in files:
-                registry.add(load_file(f))
+                registry.add(load_file(f, prepared))
         return registry
 
     def add(self, definition: Definition) -> None:
@@ -66,7 +71,25 @@ class Registry:
         return [newest[k] for k in sorted(newest)]
 
 
-def default_registry() -> Registry:
-    from workflow.paths import definition_search_path
+PARSED = "parsed.json"
+"""The shipped definitions' parsed form, generated into the package (``make generated``) and tested for staleness."""
 
-    return Registry.from_paths(definition_search_path())
+
+def default_registry() -> Registry:
+    """The shipped definitions and the user's own (``WF_DEFINITIONS_PATH``).
+
+    The shipped ones are read in the parsed form generated into the package
+    with them, so that listing them does not import a YAML parser; a file that
+    no longer matches it (an edited checkout) is parsed as any other.  Every
+    definition's schema and graph are checked each time.
+    """
+    import json
+
+    from workflow.paths import definition_search_path, definitions_dir
+
+    try:
+        generated = json.loads((definitions_dir() / PARSED).read_text(encoding="utf-8"))
+        prepared = {entry["digest"]: entry for entry in generated}
+    except (OSError, ValueError, KeyError, TypeError):
+        prepared = {}
+    return Registry.from_paths(definition_search_path(), prepared)

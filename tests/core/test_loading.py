@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,23 +199,63 @@ def test_a_changed_definition_must_get_a_new_version(tmp_path: Path) -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = ROOT / "scripts" / "gen-schema-validator.py"
+GENERATOR = ROOT / "scripts" / "generate.py"
+
+
+def _generator() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    return generator
 
 
 def test_the_committed_schema_validator_is_generated_from_the_schema() -> None:
     """The oracle is the generator itself, run in memory on the shipped schema."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gen_schema_validator", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
+    generator = _generator()
     expected = generator.render((definitions_dir() / "definition.schema.json").read_text(encoding="utf-8"))
     committed = (ROOT / "workflow" / "core" / "definition_schema_validator.py").read_text(encoding="utf-8")
     assert committed == expected, (
         "workflow/core/definition_schema_validator.py is stale: "
-        "run 'make generated' (.venv/bin/python scripts/gen-schema-validator.py) and commit the result"
+        "run 'make generated' (.venv/bin/python scripts/generate.py) and commit the result"
     )
+
+
+def test_the_shipped_definitions_parsed_form_is_generated_from_them() -> None:
+    expected = _generator().render_parsed(definitions_dir())
+    committed = (definitions_dir() / "parsed.json").read_text(encoding="utf-8")
+    assert committed == expected, "definitions/parsed.json is stale: run 'make generated' and commit the result"
+
+
+def test_the_shipped_definitions_load_from_their_parsed_form_without_yaml_and_match_a_fresh_parse() -> None:
+    code = (
+        "import sys\n"
+        "from workflow.registry import default_registry\n"
+        "r = default_registry()\n"
+        "print(len(r.latest()), 'yaml' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(len(list(definitions_dir().glob("*.yaml")))), "False"]
+    from workflow.registry import Registry, default_registry
+
+    fresh = Registry.from_paths([definitions_dir()])
+    for d in default_registry().latest():
+        again = fresh.get(d.id, d.version)
+        assert (d.digest, d.states, d.transitions, d.bodies) == (again.digest, again.states, again.transitions, again.bodies)
+
+
+def test_an_edited_shipped_file_is_parsed_not_taken_from_the_stale_parsed_form(tmp_path: Path) -> None:
+    import json
+
+    from workflow.registry import Registry
+
+    prepared = {e["digest"]: e for e in json.loads((definitions_dir() / "parsed.json").read_text(encoding="utf-8"))}
+    edited = tmp_path / "finansiering.yaml"
+    edited.write_text((definitions_dir() / "finansiering.yaml").read_text(encoding="utf-8")
+                      .replace("Finansieringsbeslut", "Finansieringsbeslut (ny)"), encoding="utf-8")
+    assert Registry.from_paths([edited], prepared).get("finansiering").label.sv.endswith("(ny)")
 
 
 FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__"}

@@ -1,6 +1,6 @@
 # Generated, do not edit: the validator of definitions/definition.schema.json,
 # made by fastjsonschema.compile_to_code (fastjsonschema 2.22.3).
-# Regenerate with `make generated` (.venv/bin/python scripts/gen-schema-validator.py).
+# Regenerate with `make generated` (.venv/bin/python scripts/generate.py).
 # tests/core/test_loading.py fails when this file is stale.
 
 VERSION = "2.22.3"

@@ -14,7 +14,7 @@ so no code is compiled at run time.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -141,16 +141,17 @@ def load_text(text: str, path: str = "<text>") -> Definition:
     if len(encoded) > MAX_BYTES:
         raise InvalidDefinition(path, None, "document", f"larger than {MAX_BYTES} bytes")
     data, lines = _parse_yaml(text, path)
-    if not isinstance(data, dict):
-        raise InvalidDefinition(path, 1, "document", "must be a mapping with id, version, states, ...")
-    _check_schema(data, lines, path)
-    definition = _build(data, lines, path, hashlib.sha256(encoded).hexdigest(), text)
-    check_graph(definition, data, lines)
-    return definition
+    return _checked(data, lines, path, hashlib.sha256(encoded).hexdigest(), text)
 
 
-def load_file(path: str | Path) -> Definition:
-    """Read, parse and validate one definition file."""
+def load_file(path: str | Path, prepared: Mapping[str, Any] | None = None) -> Definition:
+    """Read, parse and validate one definition file.
+
+    ``prepared`` maps SHA-256 digests of texts to their parsed form (see
+    :func:`parsed_form`), as generated into the package for the shipped
+    definitions: a file whose text has such a digest is not parsed again,
+    but its schema and graph are checked as any other's.
+    """
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -162,7 +163,30 @@ def load_file(path: str | Path) -> Definition:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidDefinition(str(p), None, "document", f"not UTF-8 text ({exc.reason})")
-    return load_text(text, str(p))
+    digest = hashlib.sha256(raw).hexdigest()
+    parsed = (prepared or {}).get(digest)
+    if parsed is None:
+        return load_text(text, str(p))
+    lines: Lines = {("transitions", i): n for i, n in enumerate(parsed["transition_lines"])}
+    return _checked(parsed["data"], lines, str(p), digest, text)
+
+
+def parsed_form(text: str, path: str) -> dict[str, Any]:
+    """What :func:`load_file` needs to skip parsing ``text``: its digest, its data, the lines of its transitions."""
+    data, lines = _parse_yaml(text, path)
+    return {
+        "digest": hashlib.sha256(text.encode("utf-8")).hexdigest(), "data": data,
+        "transition_lines": [lines.get(("transitions", i), 0) for i in range(len(data["transitions"]))],
+    }
+
+
+def _checked(data: Any, lines: Lines, path: str, digest: str, text: str) -> Definition:
+    if not isinstance(data, dict):
+        raise InvalidDefinition(path, 1, "document", "must be a mapping with id, version, states, ...")
+    _check_schema(data, lines, path)
+    definition = _build(data, lines, path, digest, text)
+    check_graph(definition, data, lines)
+    return definition
 
 
 def _check_schema(data: dict[str, Any], lines: Lines, path: str) -> None:
