@@ -51,6 +51,7 @@ def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path:
         output: str | None, as_json: bool) -> None:
     """Open due dates and unreported urgent decisions: overdue first, then what is coming."""
     from workflow.api import _as_date
+    from workflow.outfile import write_atomically
 
     if as_json:
         fmt = "json"
@@ -76,11 +77,11 @@ def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path:
             "description": f"{i['what']} ({i['when']}). Ärende {', '.join(i['diary_numbers']) or i['case_id']}, "
                            f"{i['title']}; läge: {i['state']}.",
         } for i in items), wf.clock())
-        _write(ics_path, data)
+        write_atomically(ics_path, data)
     if fmt == "json":
         text = __import__("json").dumps(items, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
         if output:
-            _write(output, text)
+            write_atomically(output, text)
         else:
             emit_json(items)
     elif fmt == "csv":
@@ -92,7 +93,7 @@ def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path:
               i["when"], i["due_on"], i["overdue"], i["kind"]) for i in items],
         )
         if output:
-            _write(output, data)
+            write_atomically(output, data)
         else:
             click.echo(data.decode("utf-8"), nl=False)
     else:
@@ -104,13 +105,3 @@ def due(ctx: Context, within: str | None, today: str | None, fmt: str, ics_path:
         ])
         if ics_path:
             click.echo(f"wrote {len(items)} item(s) to {ics_path}")
-
-
-def _write(path: str, data: bytes) -> None:
-    from workflow.core.errors import WorkflowError
-
-    try:
-        with open(path, "wb") as f:
-            f.write(data)
-    except OSError as e:
-        raise WorkflowError(f"cannot write {path}: {e.strerror}")

@@ -2,14 +2,14 @@
 
 Each command makes one call to :mod:`workflow.exchange` and writes the bytes.
 Output files are written whole or not at all (a temporary file in the same
-folder, renamed into place), so a failed export never leaves half a file.
+folder, renamed into place), so a failed export never leaves half a file, and
+never through a symbolic link (:func:`workflow.outfile.write_atomically`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,8 +26,14 @@ output_option = click.option(
 
 
 def write_output(output: str, data: bytes) -> None:
-    """Write ``data`` to a file atomically, or to standard output for ``-``."""
-    from workflow.core.errors import InvalidInput
+    """Write ``data`` to standard output for ``-``, else to a file (:func:`~workflow.outfile.write_atomically`).
+
+    A file that cannot be written (a symbolic link, a folder, a missing
+    folder) is refused as invalid input, the exit code these commands have
+    always given for a bad output path.
+    """
+    from workflow.core.errors import InvalidInput, OutputNotWritable
+    from workflow.outfile import write_atomically
 
     if output == "-":
         stream = sys.stdout.buffer
@@ -35,26 +41,10 @@ def write_output(output: str, data: bytes) -> None:
         stream.write(data)
         stream.flush()
         return
-    target = Path(output)
-    if target.is_dir():
-        raise InvalidInput(f"cannot write {output}: it is a folder")
-    folder = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise InvalidInput(f"cannot write {output}: {e.strerror or e}")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {output}: {e.strerror or e}")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomically(output, data)
+    except OutputNotWritable as e:
+        raise InvalidInput(str(e)) from None
 
 
 def _done(output: str, what: str) -> None:

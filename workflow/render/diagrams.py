@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workflow.core.errors import InvalidInput, OutputNotWritable
+from workflow.core.errors import InvalidInput
+from workflow.outfile import write_atomically
 from workflow.render.dot import to_dot
 from workflow.render.mermaid import to_mermaid
 from workflow.render.model import Graph, case_graph, process_graph
@@ -70,20 +70,5 @@ def case_timeline(wf: "Workflow", key: str, today: dt.date, lang: str = "sv") ->
 
 
 def write_output(data: bytes, path: str | os.PathLike[str]) -> None:
-    """Write ``data`` to ``path`` whole or not at all (a temporary file, then a rename)."""
-    target = Path(path)
-    try:
-        directory = target.parent if str(target.parent) else Path(".")
-        if target.is_dir():
-            raise OutputNotWritable(str(target), "it is a directory")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, target)
-            os.chmod(target, 0o644)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as e:
-        raise OutputNotWritable(str(target), e.strerror or str(e)) from None
+    """Write ``data`` to ``path`` whole or not at all, never through a link (:func:`~workflow.outfile.write_atomically`)."""
+    write_atomically(path, data)

@@ -1,0 +1,90 @@
+"""Writing an output file: whole or not at all, and never through a symbolic link.
+
+Every file the program writes for a user (an export, an archive package, a
+calendar, a diagram, a timeline) goes through :func:`write_atomically`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+
+from workflow.core.errors import OutputNotWritable
+
+NEW_FILE_MODE = 0o644
+"""The permissions of a file that did not exist before (a replaced file keeps its own)."""
+
+
+def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path``: a temporary file in the same folder, flushed and
+    fsync'd, then renamed over ``path`` with :func:`os.replace`.
+
+    Why: a half-written export or calendar must never be left behind -- a
+    reader (a calendar client, an import, an archive) sees the old file or the
+    new one, never a torn one, even if the program is killed or the disk
+    fills.  And a link planted in a shared folder must not redirect what the
+    program writes: if ``path`` is a symbolic link (also one that points
+    nowhere) it is refused, and neither the link nor what it points to is
+    touched.  A folder, or anything else that is not a regular file, is
+    refused too.
+
+    A new file gets mode 0o644; a file that is replaced keeps its mode.
+    Every failure raises :class:`~workflow.core.errors.OutputNotWritable`
+    and leaves no temporary file behind.
+    """
+    target = os.fspath(path)
+    mode = _mode_for(target)
+    folder = os.path.dirname(target) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)[:100]}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise OutputNotWritable(target, e.strerror or str(e)) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        # Checked again just before the rename: a link planted meanwhile is refused, not replaced.
+        _mode_for(target)
+        os.replace(tmp, target)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise OutputNotWritable(target, e.strerror or str(e)) from None
+        raise
+    _sync_folder(folder)
+
+
+def _mode_for(target: str) -> int:
+    """The mode the written file gets; refuses a link, a folder or another non-regular file."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return NEW_FILE_MODE
+    except OSError as e:
+        raise OutputNotWritable(target, e.strerror or str(e)) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputNotWritable(target, "it is a symbolic link; refusing to write through or over it")
+    if stat.S_ISDIR(st.st_mode):
+        raise OutputNotWritable(target, "it is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        raise OutputNotWritable(target, "it is not a regular file")
+    return stat.S_IMODE(st.st_mode)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable where the platform allows it (best effort: the file is in place)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
