@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -25,13 +23,10 @@ if TYPE_CHECKING:
     from workflow.core.definition import Definition
 
 
-def default_actor() -> str:
-    return os.environ.get("WF_ACTOR") or getpass.getuser()
-
-
 actor_option = click.option(
-    "--actor", default=default_actor, show_default="$WF_ACTOR or your login",
-    help="Who records this (the registrar or secretary).",
+    "--actor", default=None, metavar="NAME",
+    help="On whose behalf you record this (the chair, the body); by default yourself. "
+         "You are who the database says you are; naming another needs a role the definition allows to.",
 )
 
 

@@ -13,9 +13,8 @@ if TYPE_CHECKING:
 
 
 class Context:
-    def __init__(self, database_url: str | None, *, roles_file: str | None = None) -> None:
+    def __init__(self, database_url: str | None) -> None:
         self.database_url = database_url
-        self.roles_file = roles_file
         self._workflow: Workflow | None = None
 
     @property
@@ -23,7 +22,7 @@ class Context:
         if self._workflow is None:
             from workflow.api import Workflow
 
-            self._workflow = Workflow(self.database_url, roles_file=self.roles_file)
+            self._workflow = Workflow(self.database_url)
         return self._workflow
 
     def close(self) -> None:

@@ -8,7 +8,6 @@ never through a symbolic link (:func:`workflow.outfile.write_atomically`).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -126,8 +125,8 @@ def archive() -> None:
 @click.argument("keys", nargs=-1, required=True, metavar="CASE...")
 @output_option
 @click.option("--agency", metavar="NAME", help="The archiving organisation (default: the cases' parties).")
-@click.option("--actor", default=lambda: os.environ.get("WF_ACTOR") or "kansli-workflow",
-              show_default="$WF_ACTOR", help="Who makes the export (recorded in the file).")
+@click.option("--actor", default=None, metavar="NAME",
+              help="Who makes the export, recorded in the file (by default you, as the database knows you).")
 @click.option("--no-validate", is_flag=True, help="Do not check the file against ERMS_v3.xsd.")
 @pass_context
 def archive_export(ctx: Context, keys: tuple[str, ...], output: str, agency: str | None, actor: str,
@@ -136,7 +135,7 @@ def archive_export(ctx: Context, keys: tuple[str, ...], output: str, agency: str
     from workflow.core.errors import WorkflowError
     from workflow.exchange.erms import cases_to_erms, validate_erms
 
-    data = cases_to_erms(ctx.workflow, keys, agency=agency, actor=actor)
+    data = cases_to_erms(ctx.workflow, keys, agency=agency, actor=actor or ctx.workflow.identity.user)
     if not no_validate:
         try:
             problems = validate_erms(data)

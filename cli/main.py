@@ -14,9 +14,9 @@ from workflow.core.errors import WorkflowError
 COMMANDS = {
     "definitions": ("workflow_cli.definitions", "definitions", "Process definitions: list, show, validate, draw."),
     "case": ("workflow_cli.case", "case", "Open cases, record decisions, read where they stand."),
-    "audit": ("workflow_cli.audit", "audit", "Verify the audit log."),
+    "audit": ("workflow_cli.audit", "audit", "Prove the register was not rewritten: verify, digest, keys."),
     "db": ("workflow_cli.db", "db", "The database schema: status and upgrade."),
-    "roles": ("workflow_cli.roles", "roles", "Who may decide: grant, list and revoke actors' roles."),
+    "roles": ("workflow_cli.roles", "roles", "Who may record: enable roles, grant, revoke and list them."),
     "due": ("workflow_cli.due", "due", "Due dates and unreported urgent decisions across cases (--ics for calendars)."),
     "demo": ("workflow_cli.demo", "demo", "Replay the two real cases of the seeds into a fresh database."),
     "diagrams": ("workflow_cli.diagrams", "diagrams", "Rebuild or check the committed process and case diagrams."),
@@ -90,15 +90,13 @@ class _Root(LazyGroup):
 @click.group(cls=_Root, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", envvar="WF_DATABASE_URL", metavar="URL",
               help="Database URL (default: SQLite in ~/.local/share/wf/wf.sqlite3; env WF_DATABASE_URL).")
-@click.option("--roles", "roles_file", envvar="WF_ROLES_FILE", metavar="FILE",
-              help="A YAML file of actors' roles (actors: {name: [role, ...]}; env WF_ROLES_FILE).")
 @click.version_option(package_name="kansli-workflow", prog_name="wf")
 @click.pass_context
-def cli(ctx: click.Context, database_url: str | None, roles_file: str | None) -> None:
+def cli(ctx: click.Context, database_url: str | None) -> None:
     """wf -- record the decisions of committees and councils, case by case."""
     from workflow_cli.context import Context
 
-    ctx.obj = Context(database_url, roles_file=roles_file)
+    ctx.obj = Context(database_url)
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -1,42 +1,59 @@
-"""``wf roles``: who may decide -- actors' roles kept in the database."""
+"""``wf roles``: who may record -- roles granted in the register's own log."""
 
 from __future__ import annotations
 
 import click
-from workflow_cli.case import actor_option
 from workflow_cli.context import Context, emit_json, json_option, pass_context, table
 
 
 @click.group()
 def roles() -> None:
-    """Who may decide: grant, list and revoke actors' roles.
+    """Who may record: enable roles, grant, revoke and list them.
 
-    While no role is configured (no roles file, nothing granted), everyone may
-    record; once any is, an actor may record a decision only with one of the
-    roles its transition names.
+    A new register is its owner's alone (the owner of the SQLite file, or of
+    the tables on PostgreSQL).  Enabling roles -- explicitly, or by the first
+    grant -- lets others record with the roles granted to them, and can never
+    be undone: from then on no grant means no recording.  Only the owner and
+    holders of 'admin' grant and revoke, never to themselves.  Every change is
+    an entry of the register log that 'wf audit verify' checks.
     """
 
 
 @roles.command()
-@click.argument("who", metavar="ACTOR")
-@click.argument("role")
-@actor_option
 @pass_context
-def grant(ctx: Context, who: str, role: str, actor: str) -> None:
-    """Give ACTOR the ROLE (one the definitions declare)."""
-    done = ctx.workflow.grant_role(who, role, by=actor)
-    click.echo(f"granted {role} to {who.strip()}" if done else f"{who.strip()} already holds {role}")
+def enable(ctx: Context) -> None:
+    """Enable roles on this register, for good."""
+    if ctx.workflow.enable_roles():
+        click.echo("roles enabled: from now on only those granted a role may record")
+    else:
+        click.echo("roles were already enabled")
 
 
 @roles.command()
-@click.argument("who", metavar="ACTOR")
+@click.argument("who", metavar="LOGIN")
+@click.argument("role")
+@pass_context
+def grant(ctx: Context, who: str, role: str) -> None:
+    """Give LOGIN the ROLE (one the definitions declare, or 'admin' or 'service')."""
+    enabled = ctx.workflow.access().enabled
+    if not ctx.workflow.grant_role(who, role):
+        click.echo(f"{who.strip()} already holds {role.strip()}")
+        return
+    click.echo(f"granted {role.strip()} to {who.strip()}")
+    if not enabled:
+        click.echo("roles are now enabled on this register: only those granted a role may record", err=True)
+
+
+@roles.command()
+@click.argument("who", metavar="LOGIN")
 @click.argument("role")
 @pass_context
 def revoke(ctx: Context, who: str, role: str) -> None:
-    """Take ROLE from ACTOR (only roles granted in the database)."""
+    """Take ROLE from LOGIN."""
     from workflow.core.errors import NotFound
+
     if not ctx.workflow.revoke_role(who, role):
-        raise NotFound(f"{who.strip()!r} holds no role {role.strip()!r} in the database")
+        raise NotFound(f"{who.strip()!r} holds no role {role.strip()!r}")
     click.echo(f"revoked {role.strip()} from {who.strip()}")
 
 
@@ -44,12 +61,15 @@ def revoke(ctx: Context, who: str, role: str) -> None:
 @json_option
 @pass_context
 def list_(ctx: Context, as_json: bool) -> None:
-    """Every actor's roles, from the roles file and the database."""
-    found = ctx.workflow.actor_roles()
+    """Whether roles are enabled, and every login's roles."""
+    access = ctx.workflow.access()
+    who = ctx.workflow.identity
     if as_json:
-        emit_json({actor: sorted(r) for actor, r in sorted(found.items())})
+        emit_json({"enabled": access.enabled, "you": who.user, "owner": who.owner,
+                   "roles": {actor: sorted(r) for actor, r in sorted(access.grants.items())}})
         return
-    if not any(found.values()):
-        click.echo("no roles configured: everyone may record")
+    if not access.enabled:
+        click.echo("roles are not enabled: this register is its owner's alone"
+                   + (" (yours)" if who.owner else ""))
         return
-    table(["ACTOR", "ROLES"], [(actor, ", ".join(sorted(r))) for actor, r in sorted(found.items())])
+    table(["LOGIN", "ROLES"], [(actor, ", ".join(sorted(r))) for actor, r in sorted(access.grants.items())])

@@ -64,8 +64,11 @@ def main(argv: list[str]) -> int:
         print(f"usage: {COMMAND} [--check]", file=sys.stderr)
         return 2
     stale = 0
-    for target, text in ((TARGET, render(SCHEMA.read_text(encoding="utf-8"))),
-                         (PARSED, render_parsed(PARSED.parent))):
+    # The validator first: the parsed form is rendered with it, so a schema change and a
+    # definition that uses it are regenerated in one run.
+    for target, make in ((TARGET, lambda: render(SCHEMA.read_text(encoding="utf-8"))),
+                         (PARSED, lambda: render_parsed(PARSED.parent))):
+        text = make()
         current = target.read_text(encoding="utf-8") if target.exists() else None
         if current == text:
             continue

@@ -1,4 +1,4 @@
-"""The facade: a unit of work per decision, the roles file read once, no store handed out."""
+"""The facade: a unit of work per decision, no store handed out."""
 
 from __future__ import annotations
 
@@ -42,21 +42,6 @@ def test_a_back_dated_decision_reads_the_opening_date_in_the_same_transaction(wf
                                  before_opening=True))
     assert counts["connections"] == 2 and counts["transactions"] == 2 and counts["commits"] == 1
     assert wf.history(case.id)[-1].payload["before_opening"] is True
-
-
-def test_the_roles_file_is_read_once_per_workflow(db_url: str, tmp_path: Path, monkeypatch: Any) -> None:
-    import workflow.roles as roles
-
-    path = tmp_path / "roles.yaml"
-    path.write_text("actors:\n  k: [registrar]\n", encoding="utf-8")
-    reads = []
-    original = roles.load_roles_file
-    monkeypatch.setattr(roles, "load_roles_file", lambda p: reads.append(p) or original(p))
-    with Workflow(db_url, roles_file=str(path)) as wf:
-        case = wf.open_case("systemledning", title="R", actor="k", effective="2023")
-        for n in range(3):
-            wf.add_note(case.id, f"note {n}", actor="k")
-    assert len(reads) == 1
 
 
 def test_the_facade_hands_out_no_store() -> None:

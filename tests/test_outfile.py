@@ -25,8 +25,7 @@ TODAY = "2026-03-23"
 class Command(NamedTuple):
     args: Callable[[str], tuple[str, ...]]
     refused: int
-    """The exit code of a refused target: 1 for a file that cannot be written, 5 where the
-    exchange commands have always reported a bad output path as invalid input."""
+    """The exit code of a refused target: 5, invalid input, whichever command names it."""
     folder_refused: int
     """The exit code for a folder: 2 where Click itself refuses it (``--ics`` is ``dir_okay=False``)."""
     complete: Callable[[Cli, bytes], None]
@@ -48,10 +47,10 @@ def _same_as_stdout(*args: str) -> Callable[[Cli, bytes], None]:
 
 
 COMMANDS = {
-    "due --ics": Command(lambda p: ("due", "--today", TODAY, "--ics", p), 1, 2, _ics_complete),
+    "due --ics": Command(lambda p: ("due", "--today", TODAY, "--ics", p), 5, 2, _ics_complete),
     "export -o": Command(lambda p: ("export", "-o", p), 5, 5, _same_as_stdout("export")),
     "case timeline -o": Command(
-        lambda p: ("case", "timeline", "demo-dorotea", "--today", TODAY, "-o", p), 1, 1,
+        lambda p: ("case", "timeline", "demo-dorotea", "--today", TODAY, "-o", p), 5, 5,
         _same_as_stdout("case", "timeline", "demo-dorotea", "--today", TODAY),
     ),
 }

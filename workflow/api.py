@@ -8,15 +8,15 @@ can say what "now" is.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from workflow import events
+from workflow.access import Access, Identity
 from workflow.core import actions, derive, engine
-from workflow.core.audit import Entry, Problem, verify_chain
+from workflow.core.audit import Entry, Problem, recorded_by, verify_chain
 from workflow.core.case import Case, DiaryNumber
 from workflow.core.decisions import Decision, DecisionRef, PartialDate, Proposal
 from workflow.core.definition import Definition
@@ -24,6 +24,7 @@ from workflow.core.errors import AuditFailure, ConcurrentUpdate, InvalidInput
 from workflow.registry import Registry, default_registry
 
 if TYPE_CHECKING:
+    from workflow import ledger
     from workflow.store.repository import Log, Store, UnitOfWork
 
 Clock = Callable[[], dt.datetime]
@@ -50,6 +51,8 @@ class VerifyReport:
     cases: int = 0
     entries: int = 0
     problems: list[Problem] = field(default_factory=list)
+    ledger_size: int = 0
+    consistency: "ledger.Consistency | None" = None
 
     @property
     def ok(self) -> bool:
@@ -72,16 +75,15 @@ class Workflow:
         registry: Registry | None = None,
         clock: Clock = utc_now,
         timeout: float | None = None,
-        roles_file: str | None = None,
+        user: str | None = None,
     ) -> None:
         self._url = database_url
-        self._roles_file = roles_file
+        self._user = user.strip() if user is not None else None
         self._registry = registry
         self._store: Store | None = None
         self._timeout = timeout
         self.clock = clock
         self._listeners: list[events.Listener] = []
-        self._roles_from_file: dict[str, set[str]] | None = None
 
     # -- parts, opened lazily ---------------------------------------------------
 
@@ -147,22 +149,26 @@ class Workflow:
         *,
         title: str,
         numbers: Iterable[str | DiaryNumber] = (),
-        actor: str,
+        actor: str | None = None,
         effective: str | PartialDate | None = None,
         parties: Iterable[str] | None = None,
         case_id: str | None = None,
         version: int | None = None,
     ) -> Case:
-        """Open a case of a definition; ``numbers`` are diary numbers, ``PARTY=NUMBER`` or plain."""
+        """Open a case of a definition; ``numbers`` are diary numbers, ``PARTY=NUMBER`` or plain.
+
+        ``actor`` is whom the recorder opens it for; by default the recorder.
+        """
         definition = self.definition(definition_id, version)
         dnrs = [n if isinstance(n, DiaryNumber) else parse_diary_number(n) for n in numbers]
         when = PartialDate.parse(effective) if isinstance(effective, str) else effective
         with self._db.unit_of_work() as uow:
-            self._permit(definition, None, actor, uow)
+            who = self._permit(definition, None, actor, uow)
             case, entries = engine.open_case(
-                definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=actor,
+                definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=who,
                 now=self.clock(), effective=when, parties=parties,
             )
+            case, entries = self._stamped(case, entries)
             uow.create(case, entries, definition, definition.text)
         return case
 
@@ -196,19 +202,21 @@ class Workflow:
     def advance(self, key: str, decision: Decision, *, expected_version: int | None = None) -> Recorded:
         """Record a decision on a case: state, version and audit entries in one transaction.
 
-        Everything the decision needs -- the case, the actor's roles, an earlier
-        recording under the same request id, the definition kept with the case,
-        the day the case was opened -- is read on one connection, in the
-        transaction that writes it.  With ``decision.request_id`` set,
+        Everything the decision needs -- the case, the recorder's roles, an
+        earlier recording under the same request id, the definition kept with
+        the case, the day the case was opened -- is read on one connection, in
+        the transaction that writes it.  With ``decision.request_id`` set,
         recording the same decision again answers with what was recorded the
         first time and writes nothing.  ``expected_version`` refuses the
-        decision if the case has moved on since the caller read it.
+        decision if the case has moved on since the caller read it.  A blank
+        ``decision.actor`` is the recorder; another name is recorded on that
+        actor's behalf, for roles the definition allows to.
         """
         try:
             with self._db.unit_of_work() as uow:
                 case = uow.case(key)
                 definition = self.definition_of(case, uow)
-                self._permit(definition, decision.trigger, decision.actor, uow)
+                decision = replace(decision, actor=self._permit(definition, decision.trigger, decision.actor, uow))
                 done = _recorded_before(case, decision, uow.entries_for_request)
                 if done is not None:
                     return done
@@ -216,6 +224,7 @@ class Workflow:
                     raise ConcurrentUpdate(case.label, expected_version)
                 after, entries = engine.decide(definition, case, decision, self.clock(),
                                                _opened_on(case, decision, uow))
+                after, entries = self._stamped(after, entries)
                 uow.update(case, after, entries)
         except ConcurrentUpdate:
             # The same request sent twice at once: the loser answers with the winner's recording.
@@ -228,8 +237,8 @@ class Workflow:
         events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
 
-    def add_note(self, key: str, text: str, *, actor: str) -> Recorded:
-        return self._act(key, actor, lambda d, c: engine.note(d, c, text, actor, self.clock()))
+    def add_note(self, key: str, text: str, *, actor: str | None = None) -> Recorded:
+        return self._act(key, actor, lambda d, c, a: engine.note(d, c, text, a, self.clock()))
 
     def add_listener(self, listener: "events.Listener") -> "events.Listener":
         """Call ``listener(case, entries, recipients)`` after each decision this object commits.
@@ -244,55 +253,62 @@ class Workflow:
 
     # -- acts that are not state changes ---------------------------------------
 
-    def _act(self, key: str, actor: str,
-             act: Callable[[Definition, Case], tuple[Case, list[Entry]]]) -> Recorded:
+    def _act(self, key: str, actor: str | None,
+             act: Callable[[Definition, Case, str], tuple[Case, list[Entry]]]) -> Recorded:
         with self._db.unit_of_work() as uow:
             case = uow.case(key)
             definition = self.definition_of(case, uow)
-            self._permit(definition, None, actor, uow)
-            after, entries = act(definition, case)
+            who = self._permit(definition, None, actor, uow)
+            after, entries = self._stamped(*act(definition, case, who))
             uow.update(case, after, entries)
         events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
 
     def propose(self, key: str, proposal: Proposal) -> Recorded:
         """Record a proposal (from a working committee, KS, an officer's report) ahead of the decision."""
-        return self._act(key, proposal.actor, lambda d, c: actions.propose(d, c, proposal, self.clock()))
+        return self._act(key, proposal.actor, lambda d, c, a: actions.propose(
+            d, c, replace(proposal, actor=a), self.clock()))
 
     def proposal_outcome(self, key: str, proposal_id: str, reference: DecisionRef, outcome: str, *,
-                         actor: str, next_meeting: PartialDate | None = None) -> Recorded:
+                         actor: str | None = None, next_meeting: PartialDate | None = None) -> Recorded:
         """The body sent a proposal back (``returned``, återremiss) or postponed it (``postponed``, bordläggning)."""
-        return self._act(key, actor, lambda d, c: actions.proposal_outcome(
-            d, c, proposal_id, reference, outcome, actor, self.clock(), next_meeting))
+        return self._act(key, actor, lambda d, c, a: actions.proposal_outcome(
+            d, c, proposal_id, reference, outcome, a, self.clock(), next_meeting))
 
-    def delegate(self, key: str, task: str, to: str, *, actor: str, may_subdelegate: bool = False,
+    def delegate(self, key: str, task: str, to: str, *, actor: str | None = None, may_subdelegate: bool = False,
                  effective: PartialDate | None = None) -> Recorded:
         """Pass an assigned task on; refused unless its holder has the right to sub-delegate."""
-        return self._act(key, actor, lambda d, c: actions.delegate(
-            d, c, task, to, may_subdelegate, actor, self.clock(), effective))
+        return self._act(key, actor, lambda d, c, a: actions.delegate(
+            d, c, task, to, may_subdelegate, a, self.clock(), effective))
 
-    def report_urgent(self, key: str, reference: DecisionRef, *, actor: str, which: str | None = None) -> Recorded:
+    def report_urgent(self, key: str, reference: DecisionRef, *, actor: str | None = None,
+                      which: str | None = None) -> Recorded:
         """Record that the chair's urgent decisions were reported to the body at ``reference``."""
-        return self._act(key, actor, lambda d, c: actions.report_urgent(d, c, reference, actor, self.clock(), which))
+        return self._act(key, actor, lambda d, c, a: actions.report_urgent(d, c, reference, a, self.clock(), which))
 
-    def minutes_posted(self, key: str, reference: DecisionRef, posted: PartialDate, *, actor: str) -> Recorded:
+    def minutes_posted(self, key: str, reference: DecisionRef, posted: PartialDate, *,
+                       actor: str | None = None) -> Recorded:
         """Record when the minutes of a decision were posted; the appeal period runs from then."""
-        return self._act(key, actor, lambda d, c: actions.minutes_posted(d, c, reference, posted, actor, self.clock()))
+        return self._act(key, actor, lambda d, c, a: actions.minutes_posted(
+            d, c, reference, posted, a, self.clock()))
 
-    def link(self, key: str, other: str, relation: str = "related", *, actor: str) -> tuple[Recorded, Recorded]:
+    def link(self, key: str, other: str, relation: str = "related", *,
+             actor: str | None = None) -> tuple[Recorded, Recorded]:
         """Link two cases in both directions; ``relation`` is what ``other`` is to ``key``."""
         with self._db.unit_of_work() as uow:
             a, b = uow.case(key), uow.case(other)
             da, db = self.definition_of(a, uow), self.definition_of(b, uow)
-            self._permit(da, None, actor, uow)
-            (a2, ea), (b2, eb) = actions.link((da, db), (a, b), relation, actor, self.clock())
+            who = self._permit(da, None, actor, uow)
+            self._permit(db, None, actor, uow)
+            (a2, ea), (b2, eb) = actions.link((da, db), (a, b), relation, who, self.clock())
+            (a2, ea), (b2, eb) = self._stamped(a2, ea), self._stamped(b2, eb)
             uow.update(a, a2, ea)
             uow.update(b, b2, eb)
         events.notify(a2, ea, self._listeners)
         events.notify(b2, eb, self._listeners)
         return Recorded(a2, tuple(ea)), Recorded(b2, tuple(eb))
 
-    def open_child(self, parent: str, definition_id: str, *, title: str, actor: str,
+    def open_child(self, parent: str, definition_id: str, *, title: str, actor: str | None = None,
                    numbers: Iterable[str | DiaryNumber] = (), effective: str | PartialDate | None = None,
                    case_id: str | None = None) -> Case:
         """Open a case as a child of ``parent``: both are opened/linked in one transaction."""
@@ -301,14 +317,18 @@ class Workflow:
         when = PartialDate.parse(effective) if isinstance(effective, str) else effective
         with self._db.unit_of_work() as uow:
             up = uow.case(parent)
-            self._permit(definition, None, actor, uow)
+            up_definition = self.definition_of(up, uow)
+            who = self._permit(definition, None, actor, uow)
+            self._permit(up_definition, None, actor, uow)
             child, entries = engine.open_case(
-                definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=actor, now=self.clock(),
+                definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=who, now=self.clock(),
                 effective=when, parties=[p for p in up.data.get("parties", []) if p in definition.parties],
             )
-            (up2, eu), (child2, ec) = actions.link((self.definition_of(up, uow), definition), (up, child), "child",
-                                                   actor, self.clock())
-            uow.create(child2, [*entries, *ec], definition, definition.text, updates=[(up, up2, eu)])
+            (up2, eu), (child2, ec) = actions.link((up_definition, definition), (up, child), "child",
+                                                   who, self.clock())
+            child2, all_entries = self._stamped(child2, [*entries, *ec])
+            up2, eu = self._stamped(up2, eu)
+            uow.create(child2, all_entries, definition, definition.text, updates=[(up, up2, eu)])
         return child2
 
     def due(self, *, within: dt.timedelta | None = None, today: dt.date | None = None,
@@ -324,52 +344,109 @@ class Workflow:
         """Every audit entry of the case (given by id, diary number, or as read), in order."""
         return self._db.entries(key.id if isinstance(key, Case) else self.case(key).id)
 
-    # -- who may decide ---------------------------------------------------------
+    # -- who records, and who may -----------------------------------------------
 
-    def actor_roles(self, uow: "UnitOfWork | None" = None) -> dict[str, set[str]]:
-        """Actor -> roles: the roles file (read once per Workflow) and the grants in the database."""
-        from workflow.roles import merge
+    @property
+    def identity(self) -> Identity:
+        """Who this object records as: the login the database (or the OS) authenticated, and the person."""
+        login = self._db.login()
+        return Identity(login=login, user=self._user or login, owner=self._db.is_owner())
 
-        granted = uow.actor_roles() if uow is not None else self._db.actor_roles()
-        return merge(self._file_roles(), granted)
+    def _stamped(self, case: Case, entries: Sequence[Entry]) -> tuple[Case, list[Entry]]:
+        """The entries with their recorder, and the case whose head is the last of them."""
+        stamped = recorded_by(entries, self.identity.user)
+        return replace(case, head_hash=stamped[-1].hash), stamped
 
-    def _file_roles(self) -> dict[str, set[str]]:
-        if self._roles_from_file is None:
-            from workflow.roles import load_roles_file
+    def _permit(self, definition: Definition, trigger: str | None, actor: str | None, uow: "UnitOfWork") -> str:
+        """The actor an act is recorded as (the recorder, unless another is named), once it is permitted."""
+        from workflow.access import check_record
 
-            path = self._roles_file or os.environ.get("WF_ROLES_FILE")
-            self._roles_from_file = load_roles_file(path) if path else {}
-        return self._roles_from_file
+        identity = self.identity
+        who = (actor or "").strip() or identity.user
+        enabled, grants = uow.access()
+        check_record(definition, trigger, identity, who, Access(enabled, grants))
+        return who
 
-    def _permit(self, definition: Definition, trigger: str | None, actor: str, uow: "UnitOfWork") -> None:
-        from workflow.roles import check
+    def access(self) -> Access:
+        """Whether roles are enabled, and who holds which (as the register log gives them)."""
+        from workflow.access import replay
 
-        check(definition, trigger, actor, self.actor_roles(uow))
+        return replay(self._db.register_log())
 
-    def grant_role(self, actor: str, role: str, *, by: str) -> bool:
-        """Grant ``role`` to ``actor`` in the database; the role must be declared by a known definition."""
-        from workflow.roles import grant
+    def actor_roles(self) -> dict[str, set[str]]:
+        """Actor -> roles granted in the register."""
+        return self.access().grants
 
-        return grant(self._db, self.definitions(), actor, role, by=by, at=engine.stamp(self.clock()))
+    def register_log(self) -> list[Entry]:
+        """The register's own log: roles enabled, granted and revoked, imports."""
+        return self._db.register_log()
+
+    def _register(self, make: "Callable[[Identity, Access], list[tuple[str, dict[str, object]]]]") -> list[Entry]:
+        """Append register entries that ``make`` drafts from who records and the access before them."""
+        with self._db.unit_of_work() as uow:
+            return self._register_in(uow, make)
+
+    def _register_in(self, uow: "UnitOfWork",
+                     make: "Callable[[Identity, Access], list[tuple[str, dict[str, object]]]]") -> list[Entry]:
+        from workflow.access import grant_rows, granted_when, replay
+        from workflow.core.audit import GENESIS
+
+        identity = self.identity
+        log = uow.register_log()
+        access = replay(log)
+        drafts = make(identity, access)
+        if not drafts:
+            return []
+        prev, seq, at = (log[-1].hash if log else GENESIS), (log[-1].seq if log else 0), engine.stamp(self.clock())
+        entries = []
+        for kind, payload in drafts:
+            seq += 1
+            e = Entry(case_id="", seq=seq, kind=kind, actor=identity.user, recorded_at=at, effective=None,
+                      trigger=None, from_state=None, to_state=None, reference=None, payload=dict(payload),
+                      prev_hash=prev, recorded_by=identity.user).sealed()
+            entries.append(e)
+            prev = e.hash
+        whole = [*log, *entries]
+        uow.append_register(entries, grant_rows(replay(whole), granted_when(whole)))
+        return entries
+
+    def enable_roles(self) -> bool:
+        """Turn the register from its owner's alone into one where only granted roles record; never undone."""
+        from workflow.access import check_admin
+
+        def make(identity: Identity, access: Access) -> list[tuple[str, dict[str, object]]]:
+            check_admin(identity, access, "enable roles")
+            return [] if access.enabled else [("roles_enabled", {})]
+
+        return bool(self._register(make))
+
+    def grant_role(self, actor: str, role: str) -> bool:
+        """Grant ``role`` to ``actor`` (enabling roles if they were not); False if it was held already."""
+        from workflow.access import check_grant
+
+        def make(identity: Identity, access: Access) -> list[tuple[str, dict[str, object]]]:
+            who, what = check_grant(identity, access, self.definitions(), actor, role)
+            if what in access.holds(who):
+                return []
+            return [*([] if access.enabled else [("roles_enabled", {})]), ("grant", {"actor": who, "role": what})]
+
+        return bool(self._register(make))
 
     def revoke_role(self, actor: str, role: str) -> bool:
-        """Revoke a role granted in the database (a roles file is changed by editing it)."""
-        from workflow.roles import revoke
+        """Revoke a granted role; False if it was not held."""
+        from workflow.access import check_grant
 
-        return revoke(self._db, actor, role)
+        def make(identity: Identity, access: Access) -> list[tuple[str, dict[str, object]]]:
+            who, what = check_grant(identity, access, self.definitions(), actor, role, revoking=True)
+            return [("revoke", {"actor": who, "role": what})] if what in access.holds(who) else []
 
-    # -- narrow ports for the services around the facade (exchange, checkpoints, demo) --
+        return bool(self._register(make))
+
+    # -- narrow ports for the services around the facade (exchange, ledger, demo) --
 
     def logs(self, case_ids: Iterable[str] | None = None) -> "Iterator[Log]":
         """Every case (or the given ones) with its audit log, one at a time, by case id."""
         return self._db.iter_logs(case_ids)
-
-    def chain_heads(self) -> list[tuple[str, int, str]]:
-        """(case id, last seq, its hash) of every case's log, by case id."""
-        return self._db.chain_heads()
-
-    def entry_hashes(self, case_ids: Sequence[str]) -> dict[tuple[str, int], str]:
-        return self._db.entry_hashes(case_ids)
 
     def stored_definition(self, definition_id: str, version: int) -> tuple[str, str] | None:
         """(source text, digest) of a definition version kept in the database with its cases."""
@@ -377,11 +454,23 @@ class Workflow:
 
     def insert_verified(self, definitions: Sequence[tuple[Definition, str]],
                         items: Sequence[tuple[Case, Sequence[Entry]]],
+                        provenance: dict[str, object] | None = None,
                         progress: Callable[[int], None] | None = None) -> None:
-        """Insert whole cases whose logs were verified (an import), all or nothing."""
+        """Insert whole cases whose logs were verified (an import), all or nothing.
+
+        The cases keep their logs as they were recorded elsewhere (their
+        provenance); the import itself -- who, when, the file's digest, the
+        cases -- is an entry of this register's log, and so of its ledger.
+        Importing needs the owner or an administrator.
+        """
+        from workflow.access import check_admin
         from workflow.store.bulk import insert_cases
 
-        insert_cases(self._db, definitions, items, progress=progress)
+        check_admin(self.identity, self.access(), "import cases")
+        record: dict[str, object] = {**(provenance or {}), "cases": sorted(c.id for c, _ in items),
+                                     "entries": sum(len(e) for _, e in items)}
+        insert_cases(self._db, definitions, items, progress=progress,
+                     then=lambda uow: self._register_in(uow, lambda _i, _a: [("import", record)]))
 
     @property
     def database(self) -> str:
@@ -390,15 +479,20 @@ class Workflow:
 
         return redact(self._db.url)
 
-    # -- the audit log ----------------------------------------------------------
+    # -- the audit log and the ledger ---------------------------------------------
 
-    def verify(self, key: str | None = None) -> VerifyReport:
-        """Recompute the hash chains, replay each log, and compare every stored fact with it.
+    def verify(self, key: str | None = None, *, digest: "ledger.Digest | None" = None,
+               public_key: bytes | None = None) -> VerifyReport:
+        """Recompute the hash chains, replay each log, compare every stored fact with it, check the ledger.
 
         The case row (state, data, opening and last-entry times), its diary
         numbers with their parties and its rows of the due-date index are all
         derived from the log (:mod:`workflow.core.derive`); a stored value the
-        replayed log does not give is reported by table, column and key.
+        replayed log does not give is reported by table, column and key.  The
+        register log is checked the same way against the grants it gives, and
+        the ledger against the entries.  With ``digest``, the ledger must
+        extend the one the digest describes (:mod:`workflow.ledger`); with
+        ``public_key``, the digest must be signed with its private half.
         """
         report = VerifyReport()
         ids = [self.case(key).id] if key else None
@@ -412,7 +506,61 @@ class Workflow:
         if key is None:
             for orphan in self._db.orphan_entry_cases():
                 report.problems.append(Problem(orphan, None, "has audit entries but the case is gone"))
+            report.problems.extend(self._register_problems())
+            report.problems.extend(self._ledger_problems(report, digest, public_key))
         return report
+
+    def _register_problems(self) -> list[Problem]:
+        from workflow.access import grant_rows, granted_when, replay
+
+        log = self._db.register_log()
+        problems = [replace(p, log="register") for p in verify_chain("", log)]
+        if not problems:
+            wanted = grant_rows(replay(log), granted_when(log))
+            stored = self._db.stored_grants()
+            if wanted != stored:
+                extra = [f"{r['actor']}:{r['role']}" for r in stored if r not in wanted]
+                missing = [f"{r['actor']}:{r['role']}" for r in wanted if r not in stored]
+                problems.append(Problem("", None, "the roles table differs from the grants the log gives"
+                                        + (f"; not granted in the log: {', '.join(extra)}" if extra else "")
+                                        + (f"; granted but missing: {', '.join(missing)}" if missing else ""),
+                                        log="register"))
+        return problems
+
+    def _ledger_problems(self, report: VerifyReport, digest: "ledger.Digest | None",
+                         public_key: bytes | None) -> list[Problem]:
+        from workflow import ledger
+
+        read = ledger.read(self._db.ledger_rows())
+        problems = [p for _, p in read.rows_problems]
+        for log, case_id, seq in self._db.unledgered():
+            problems.append(Problem(case_id or "", seq, "is not in the ledger: it was written with the "
+                                    "ledger's trigger off", log="register" if log == "register" else "case"))
+        report.ledger_size = read.size
+        if digest is not None:
+            if public_key is not None:
+                problems.extend(ledger.signature_problems(digest, public_key))
+            report.consistency = ledger.against(read, digest)
+            problems.extend(report.consistency.problems)
+        return problems
+
+    def digest(self, private_key: bytes | None = None) -> "ledger.Digest":
+        """The ledger's size and root, signed with ``private_key`` (PEM) if given.
+
+        Refused (:class:`AuditFailure`) while the ledger does not match the
+        entries: a digest must not bless a rewritten log.
+        """
+        from workflow import ledger
+
+        read = ledger.read(self._db.ledger_rows())
+        strays = self._db.unledgered()
+        if read.rows_problems or strays:
+            first = read.rows_problems[0][1] if read.rows_problems else Problem(
+                strays[0][1] or "", strays[0][2], "is not in the ledger")
+            raise AuditFailure(f"no digest taken: the ledger does not match the entries ({first}); "
+                               "see the audit verification")
+        taken = read.digest()
+        return ledger.sign(taken, private_key) if private_key is not None else taken
 
     def _replay_problems(self, case: Case, entries: list[Entry], due: list[dict[str, object]]) -> list[Problem]:
         try:

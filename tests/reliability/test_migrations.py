@@ -33,6 +33,12 @@ def test_alembic_head_is_head_revision() -> None:
     assert revisions[:2] == ["0001", "0002"]
 
 
+def _columns(tables: dict[str, Any], table: str) -> int:
+    """How many columns a dumped table has (its rows' width)."""
+    rows = tables[table]
+    return len(rows[0]) if rows else 0
+
+
 def _fill(store: Store) -> list[str]:
     """Cases and decisions written through the repository, which needs nothing newer than 0001."""
     from workflow.core import engine
@@ -93,9 +99,15 @@ def test_upgrade_from_every_earlier_revision_keeps_everything(db_url: str, cli: 
     after = dict(dump(db_url))
     assert after.pop("alembic_version") == [(HEAD_REVISION,)]
     assert before.pop("alembic_version") == [(start,)]
+    # 0004 adds who recorded each entry: unknown (NULL) for entries recorded before it.
+    if _columns(after, "audit_entries") == _columns(before, "audit_entries") + 1:
+        assert all(r[-1] == "None" for r in after["audit_entries"])
+        after["audit_entries"] = sorted(r[:-1] for r in after["audit_entries"])
     for table, rows in before.items():
         assert after[table] == rows, f"table {table} changed in the upgrade"
     assert "actor_roles" in after
+    # every entry recorded before the ledger existed is in it, once
+    assert len(after["ledger"]) == len(after["audit_entries"]) + len(after["register_entries"])
     assert cli("audit", "verify").output.startswith(f"ok: {len(ids)} case(s)")
     with Workflow(db_url) as wf:
         assert [wf.case(i).state for i in ids] == ["pre_study", "proposal", "pre_study"]

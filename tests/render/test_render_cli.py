@@ -35,9 +35,9 @@ def test_definition_diagram_bad_input(cli, tmp_path) -> None:  # type: ignore[no
     assert "no process definition 'nope'" in r.output
     cli("definitions", "diagram", "systemledning", "--format", "gif", code=2)
     cli("definitions", "diagram", "systemledning", "--lang", "fi", code=2)
-    r = cli("definitions", "diagram", "systemledning", "--format", "dot", "-o", str(tmp_path / "no" / "x.dot"), code=1)
+    r = cli("definitions", "diagram", "systemledning", "--format", "dot", "-o", str(tmp_path / "no" / "x.dot"), code=5)
     assert r.output.strip().splitlines() == [f"error: cannot write {tmp_path / 'no' / 'x.dot'}: No such file or directory"]
-    cli("definitions", "diagram", "systemledning", "--format", "dot", "-o", str(tmp_path), code=1)
+    cli("definitions", "diagram", "systemledning", "--format", "dot", "-o", str(tmp_path), code=5)
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
 
 

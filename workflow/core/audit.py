@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 GENESIS = "0" * 64
@@ -43,21 +43,26 @@ class Entry:
     request_id: str | None = None
     prev_hash: str = GENESIS
     hash: str = ""
+    recorded_by: str | None = None
+    """Who entered it, as authenticated: the database login (PostgreSQL), the operating-system
+    user (SQLite), or the person a trusted service logged in.  ``actor`` is who decided, or on
+    whose behalf it was entered.  ``None`` in entries recorded before identities were kept."""
 
     def hashed_fields(self) -> list[Any]:
-        return [
+        fields = [
             self.case_id, self.seq, self.kind, self.actor, self.recorded_at, self.effective,
             self.trigger, self.from_state, self.to_state, self.reference, self.payload,
             self.request_id, self.prev_hash,
         ]
+        if self.recorded_by is not None:  # entries from before identities keep their hashes
+            fields.append(self.recorded_by)
+        return fields
 
     def compute_hash(self) -> str:
         return hashlib.sha256(canonical_json(self.hashed_fields()).encode("utf-8")).hexdigest()
 
     def sealed(self) -> "Entry":
         """This entry with its hash filled in."""
-        from dataclasses import replace
-
         return replace(self, hash=self.compute_hash())
 
     def to_json(self) -> dict[str, Any]:
@@ -66,12 +71,27 @@ class Entry:
             "recorded_at": self.recorded_at, "effective": self.effective,
             "trigger": self.trigger, "from_state": self.from_state, "to_state": self.to_state,
             "reference": self.reference, "payload": self.payload, "request_id": self.request_id,
-            "prev_hash": self.prev_hash, "hash": self.hash,
+            "prev_hash": self.prev_hash, "hash": self.hash, "recorded_by": self.recorded_by,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Entry":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data or k != "recorded_by"})
+
+
+def recorded_by(entries: Sequence[Entry], who: str) -> list[Entry]:
+    """The same entries entered by ``who``, their chain sealed again from the first one's predecessor.
+
+    The core drafts entries without knowing who is at the keyboard; the service
+    that authenticated the recorder stamps them before they are written.
+    """
+    out: list[Entry] = []
+    prev = entries[0].prev_hash if entries else GENESIS
+    for e in entries:
+        sealed = replace(e, recorded_by=who, prev_hash=prev).sealed()
+        out.append(sealed)
+        prev = sealed.hash
+    return out
 
 
 @dataclass(frozen=True)
@@ -81,10 +101,15 @@ class Problem:
     case_id: str
     seq: int | None
     problem: str
+    log: str = "case"
+    """``case`` (a case's log), ``register`` (the register's own log), ``ledger`` or ``digest``."""
 
     def __str__(self) -> str:
+        if self.log in ("ledger", "digest"):
+            return f"{self.log}: {self.problem}"
+        whose = "register log" if self.log == "register" else f"case {self.case_id}"
         where = f"entry {self.seq}" if self.seq is not None else "chain"
-        return f"case {self.case_id}: {where}: {self.problem}"
+        return f"{whose}: {where}: {self.problem}"
 
 
 def verify_chain(

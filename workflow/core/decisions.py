@@ -201,7 +201,8 @@ class Decision:
 
     trigger: str
     reference: DecisionRef | None
-    actor: str
+    actor: str = ""
+    """Who decided, or on whose behalf it is recorded; blank: the recorder, as authenticated."""
     proposed_by: str | None = None
     basis: tuple[str, ...] = ()
     recipients: tuple[str, ...] = ()
@@ -237,9 +238,8 @@ class Decision:
         rest = dict(mapping)
         trigger = text(rest.pop("trigger", None) or "", "the step (trigger)", limit=64)
         who = rest.pop("actor", None) or actor
-        if who is None:
-            raise InvalidInput("missing actor: who records the decision")
-        return cls(trigger=trigger, actor=text(who, "the actor", limit=200), **read_fields(rest))
+        # No actor: the recorder decides for themself (the API fills in who is authenticated).
+        return cls(trigger=trigger, actor=text(who, "the actor", limit=200) if who else "", **read_fields(rest))
 
     def to_json(self) -> dict[str, Any]:
         """The canonical payload stored in the audit entry."""
@@ -322,7 +322,7 @@ class Proposal:
             proposer=text(mapping.get("by") or "", "the proposer", limit=200),
             date=date("date"), to_body=text(mapping.get("to") or "", "the body proposed to", limit=64),
             meeting=date("meeting"), points=tuple(points),
-            actor=text(who or "", "the actor", limit=200),
+            actor=text(who, "the actor", limit=200) if who else "",
             document=one_text("the proposing document")(mapping.get("document"), mapping),
             basis=BY_NAME["basis"].read(mapping.get("basis"), mapping),
             recipients=BY_NAME["recipients"].read(mapping.get("recipients"), mapping),

@@ -111,6 +111,8 @@ class Definition:
     due_kinds: Mapping[str, DueKind] = field(default_factory=lambda: MappingProxyType({}))
     statements: Mapping[str, Statement] = field(default_factory=lambda: MappingProxyType({}))
     roles: tuple[str, ...] = ()
+    on_behalf: tuple[str, ...] = ()
+    """Roles that may record a decision on behalf of someone else (a secretary for the chair)."""
     source: str = ""
     """Where it was loaded from (a path), for messages."""
     digest: str = ""

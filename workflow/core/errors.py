@@ -184,7 +184,7 @@ class ReplayError(AuditFailure):
 
 
 class PermissionDenied(WorkflowError):
-    """not permitted: the actor may not record this decision"""
+    """not permitted: the recorder may not record this, or the database refused the login"""
 
     exit_code = 10
 
@@ -225,7 +225,10 @@ class GraphvizFailed(RenderError):
         self.detail = detail
 
 
-class OutputNotWritable(RenderError):
+class OutputNotWritable(InvalidInput):
+    """An output file that cannot be written: a folder, a symbolic link, no such folder (exit code 5, as
+    for any output named wrongly, whatever the command)."""
+
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"cannot write {path}: {reason}")
         self.path = path

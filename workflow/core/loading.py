@@ -264,7 +264,7 @@ def _build(data: dict[str, Any], lines: Lines, path: str, digest: str, text: str
         parties=MappingProxyType(parties), bodies=MappingProxyType(bodies),
         due_kinds=MappingProxyType({d["id"]: DueKind(d["id"], _label(d["label"])) for d in data.get("due_dates", [])}),
         statements=MappingProxyType({s["id"]: Statement(s["id"], _label(s["label"])) for s in data.get("statements", [])}),
-        roles=tuple(data.get("roles", [])), source=path, digest=digest, text=text,
+        roles=tuple(data.get("roles", [])), on_behalf=tuple(data.get("on_behalf", [])), source=path, digest=digest, text=text,
     )
 
 
@@ -283,6 +283,10 @@ def check_graph(d: Definition, data: dict[str, Any], lines: Lines) -> None:
     for i, s in enumerate(data["states"]):
         if s.get("initial") and s.get("final"):
             fail(("states", i), "a state cannot be both initial and final")
+
+    for i, name in enumerate(d.on_behalf):
+        if name not in d.roles:
+            fail(("on_behalf", i), f"unknown role {name!r}")
 
     for body in d.bodies.values():
         if body.proposes_to and body.proposes_to not in d.bodies:

@@ -19,7 +19,7 @@ from workflow.core.audit import Entry, canonical_json
 from workflow.core.case import Case
 from workflow.core.definition import Definition
 from workflow.core.errors import DuplicateCase, InvalidInput, StorageError
-from workflow.store.repository import Store
+from workflow.store.repository import Store, UnitOfWork
 from workflow.store.tables import audit_entries, case_numbers, cases, definition_versions, due_dates
 
 BATCH = 2000
@@ -37,7 +37,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 def _entry_row(e: Entry) -> tuple[Any, ...]:
     return (
         e.case_id, e.seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state,
-        e.to_state, e.reference, canonical_json(e.payload), e.request_id, e.prev_hash, e.hash,
+        e.to_state, e.reference, canonical_json(e.payload), e.request_id, e.prev_hash, e.hash, e.recorded_by,
     )
 
 
@@ -59,8 +59,11 @@ def insert_cases(
     items: Sequence[tuple[Case, Sequence[Entry]]],
     *,
     progress: Callable[[int], None] | None = None,
+    then: "Callable[[UnitOfWork], object] | None" = None,
 ) -> None:
     """Insert new cases with their logs and the definitions they need, all or nothing.
+
+    ``then`` runs last in the same transaction (the import's own register entry).
 
     Raises :class:`DuplicateCase` if a case id or diary number exists already,
     and :class:`InvalidInput` if the database holds a different definition
@@ -124,6 +127,8 @@ def insert_cases(
                 written += len(pending)
                 if progress:
                     progress(written)
+            if then is not None:
+                then(UnitOfWork(store, conn))
     except StorageError as e:
         if "UNIQUE" in str(e).upper() or "duplicate key" in str(e):
             raise DuplicateCase(f"a case or diary number in the file was created meanwhile; nothing was imported ({e})")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,7 +26,14 @@ from workflow.core.audit import Entry, canonical_json
 from workflow.core.case import Case, DiaryNumber
 from workflow.core.definition import Definition
 from workflow.core.derive import URGENT_PREFIX
-from workflow.core.errors import CaseNotFound, ConcurrentUpdate, DuplicateCase, SchemaOutdated, StorageError
+from workflow.core.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    DuplicateCase,
+    PermissionDenied,
+    SchemaOutdated,
+    StorageError,
+)
 from workflow.store.tables import (
     actor_roles,
     audit_entries,
@@ -33,9 +41,11 @@ from workflow.store.tables import (
     cases,
     definition_versions,
     due_dates,
+    ledger,
+    register_entries,
 )
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 """The newest migration; a test checks it equals Alembic's head."""
 
 DEFAULT_TIMEOUT = 10.0
@@ -78,6 +88,33 @@ _OPENED_ON = sa.select(audit_entries.c.effective).where(
     audit_entries.c.case_id == sa.bindparam("case_id"), audit_entries.c.seq == 1)
 
 
+_ROLES_ENABLED = sa.select(register_entries.c.seq).where(register_entries.c.kind == "roles_enabled").limit(1)
+
+
+def os_user() -> str:
+    """The operating-system user running this process, as the system knows it (not $USER)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry (a container's bare uid), or not POSIX
+        import getpass
+
+        return getpass.getuser()
+
+
+class LedgerRow(NamedTuple):
+    """One leaf of the ledger, with the hash its entry has now (``None``: the entry is gone)."""
+
+    position: int
+    log: str
+    case_id: str | None
+    seq: int
+    entry_hash: str
+    login: str
+    current_hash: str | None
+
+
 def redact(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
@@ -90,6 +127,8 @@ class Store:
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.url = url
+        self._login: str | None = None
+        self._owner: bool | None = None
         try:
             parsed = sa.engine.make_url(url)
         except (exc.ArgumentError, ValueError):  # ValueError: e.g. a malformed port, "0://:"
@@ -115,6 +154,8 @@ class Store:
             self._sqlite_setup(timeout)
 
     def _sqlite_setup(self, timeout: float) -> None:
+        login = os_user()
+
         @event.listens_for(self.engine, "connect")
         def _connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None
@@ -124,6 +165,8 @@ class Store:
             cur.execute("PRAGMA synchronous = FULL")
             cur.execute("PRAGMA foreign_keys = ON")
             cur.close()
+            # The ledger trigger records who wrote each entry; on SQLite that is the OS user.
+            dbapi_conn.create_function("wf_login", 0, lambda: login)
 
         @event.listens_for(self.engine, "begin")
         def _begin(conn: sa.Connection) -> None:
@@ -148,6 +191,8 @@ class Store:
             raise StorageError(f"cannot use database {redact(self.url)}: {text.strip().splitlines()[0]}")
         except exc.DBAPIError as e:
             text = str(e.orig) if e.orig is not None else str(e)
+            if getattr(e.orig, "sqlstate", None) == "42501":  # insufficient privilege: the database's own refusal
+                raise PermissionDenied(f"the database refused this login: {text.strip().splitlines()[0]}")
             raise StorageError(f"database error: {text.strip().splitlines()[0] if text.strip() else e}")
 
     @contextlib.contextmanager
@@ -295,16 +340,20 @@ class Store:
             self._sync_due(conn, after, before)
 
     def _append(self, conn: sa.Connection, entries: Sequence[Entry]) -> None:
-        conn.execute(_INSERT_ENTRY, [
+        rows = [
             {
                 "case_id": e.case_id, "seq": e.seq, "kind": e.kind, "actor": e.actor,
                 "recorded_at": e.recorded_at, "effective": e.effective, "trigger": e.trigger,
                 "from_state": e.from_state, "to_state": e.to_state, "reference": e.reference,
                 "payload": canonical_json(e.payload), "request_id": e.request_id,
-                "prev_hash": e.prev_hash, "hash": e.hash,
+                "prev_hash": e.prev_hash, "hash": e.hash, "recorded_by": e.recorded_by,
             }
             for e in entries
-        ])
+        ]
+        if all(r["recorded_by"] is None for r in rows):  # drafted without a recorder: as schemas before 0004 hold
+            for r in rows:
+                del r["recorded_by"]
+        conn.execute(_INSERT_ENTRY, rows)
 
     def _sync_due(self, conn: sa.Connection, case: Case, before: Case | None = None) -> None:
         """Keep the due-date index table equal to the case's due dates, touching only the rows that changed."""
@@ -510,12 +559,38 @@ class Store:
                     out[(r[0], r[1])] = r[2]
         return out
 
-    # -- roles ------------------------------------------------------------------
+    # -- identity ---------------------------------------------------------------
 
-    def actor_roles(self) -> dict[str, set[str]]:
-        """Actor -> roles, as granted in the database."""
-        with self.reading() as conn:
-            return self._actor_roles(conn)
+    def login(self) -> str:
+        """Who this store writes as: the PostgreSQL session user, or the operating-system user."""
+        if self._login is None:
+            if self.dialect == "postgresql":
+                with self.reading() as conn:
+                    self._login = str(conn.execute(sa.text("SELECT session_user")).scalar())
+            else:
+                self._login = os_user()
+        return self._login
+
+    def is_owner(self) -> bool:
+        """Whether the login owns the register: the SQLite file, or (a member of) the tables' owner role."""
+        if self._owner is None:
+            if self.dialect == "postgresql":
+                with self.reading() as conn:
+                    self._owner = bool(conn.execute(sa.text(
+                        "SELECT pg_has_role(session_user, tableowner, 'MEMBER') FROM pg_tables "
+                        "WHERE tablename = 'audit_entries' AND schemaname = current_schema()")).scalar())
+            else:
+                path = sa.engine.make_url(self.url).database
+                if not path or path == ":memory:":
+                    self._owner = True
+                else:
+                    try:
+                        self._owner = Path(path).expanduser().stat().st_uid == os.geteuid()
+                    except OSError:
+                        self._owner = False
+        return self._owner
+
+    # -- the register log and the roles it gives --------------------------------
 
     @staticmethod
     def _actor_roles(conn: sa.Connection) -> dict[str, set[str]]:
@@ -524,22 +599,78 @@ class Store:
             out.setdefault(actor, set()).add(role)
         return out
 
-    def grant_role(self, actor: str, role: str, *, by: str, at: str) -> bool:
-        """Grant a role; False if the actor held it already."""
-        with self.writing() as conn:
-            held = conn.execute(sa.select(actor_roles.c.actor).where(
-                actor_roles.c.actor == actor, actor_roles.c.role == role)).first()
-            if held:
-                return False
-            conn.execute(actor_roles.insert().values(actor=actor, role=role, granted_at=at, granted_by=by))
-            return True
+    @staticmethod
+    def _roles_enabled(conn: sa.Connection) -> bool:
+        return conn.execute(_ROLES_ENABLED).first() is not None
 
-    def revoke_role(self, actor: str, role: str) -> bool:
-        """Revoke a role; False if the actor did not hold it."""
-        with self.writing() as conn:
-            gone = conn.execute(actor_roles.delete().where(
-                actor_roles.c.actor == actor, actor_roles.c.role == role))
-            return bool(gone.rowcount)
+    def register_log(self) -> list[Entry]:
+        with self.reading() as conn:
+            return self._register_log(conn)
+
+    @staticmethod
+    def _register_log(conn: sa.Connection) -> list[Entry]:
+        rows = conn.execute(sa.select(register_entries).order_by(register_entries.c.seq)).mappings()
+        return [_register_entry(r) for r in rows]
+
+    def actor_roles(self) -> dict[str, set[str]]:
+        """Actor -> roles, as the ``actor_roles`` table holds them."""
+        with self.reading() as conn:
+            return self._actor_roles(conn)
+
+    def stored_grants(self) -> list[dict[str, Any]]:
+        """The rows of ``actor_roles``, for verification to compare with the register log."""
+        with self.reading() as conn:
+            return [dict(r) for r in conn.execute(
+                sa.select(actor_roles).order_by(actor_roles.c.actor, actor_roles.c.role)).mappings()]
+
+    def _append_register(self, conn: sa.Connection, entries: Sequence[Entry], rows: Sequence[dict[str, Any]]) -> None:
+        """Append register entries and set ``actor_roles`` to what the whole log now gives."""
+        conn.execute(register_entries.insert(), [
+            {"seq": e.seq, "kind": e.kind, "actor": e.actor, "recorded_by": e.recorded_by or e.actor,
+             "recorded_at": e.recorded_at, "payload": canonical_json(e.payload), "prev_hash": e.prev_hash,
+             "hash": e.hash} for e in entries])
+        conn.execute(actor_roles.delete())
+        if rows:
+            conn.execute(actor_roles.insert(), list(rows))
+
+    # -- the ledger -------------------------------------------------------------
+
+    def ledger_size(self) -> int:
+        with self.reading() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(ledger)).scalar() or 0)
+
+    def ledger_rows(self, batch: int = 50_000) -> Iterator[LedgerRow]:
+        """Every leaf in position order, with the current hash of the entry it names, read in batches."""
+        a, r = audit_entries.alias("a"), register_entries.alias("r")
+        query = (
+            sa.select(ledger.c.position, ledger.c.log, ledger.c.case_id, ledger.c.seq, ledger.c.entry_hash,
+                      ledger.c.login, sa.func.coalesce(a.c.hash, r.c.hash))
+            .select_from(ledger)
+            .outerjoin(a, sa.and_(ledger.c.log == "case", a.c.case_id == ledger.c.case_id, a.c.seq == ledger.c.seq))
+            .outerjoin(r, sa.and_(ledger.c.log == "register", r.c.seq == ledger.c.seq))
+            .where(ledger.c.position > sa.bindparam("after"))
+            .order_by(ledger.c.position).limit(batch)
+        )
+        after = 0
+        while True:
+            with self.reading() as conn:
+                rows = [LedgerRow(*row) for row in conn.execute(query, {"after": after})]
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = rows[-1].position
+
+    def unledgered(self) -> list[tuple[str, str | None, int]]:
+        """(log, case id, seq) of entries the ledger does not hold: written with its trigger off."""
+        with self.reading() as conn:
+            out: list[tuple[str, str | None, int]] = [("case", r[0], r[1]) for r in conn.execute(
+                sa.select(audit_entries.c.case_id, audit_entries.c.seq).where(~sa.exists().where(
+                    ledger.c.log == "case", ledger.c.case_id == audit_entries.c.case_id,
+                    ledger.c.seq == audit_entries.c.seq)).order_by(audit_entries.c.case_id, audit_entries.c.seq))]
+            out += [("register", None, r[0]) for r in conn.execute(
+                sa.select(register_entries.c.seq).where(~sa.exists().where(
+                    ledger.c.log == "register", ledger.c.seq == register_entries.c.seq)))]
+            return out
 
     def orphan_entry_cases(self) -> list[str]:
         """Case ids that have audit entries but no case row (a deleted case)."""
@@ -561,8 +692,15 @@ class UnitOfWork:
     def case(self, key: str) -> Case:
         return self._store._case(self.conn, key)
 
-    def actor_roles(self) -> dict[str, set[str]]:
-        return self._store._actor_roles(self.conn)
+    def access(self) -> "tuple[bool, dict[str, set[str]]]":
+        """(roles enabled, actor -> roles), as the register log gave them."""
+        return self._store._roles_enabled(self.conn), self._store._actor_roles(self.conn)
+
+    def register_log(self) -> list[Entry]:
+        return self._store._register_log(self.conn)
+
+    def append_register(self, entries: Sequence[Entry], grant_rows: Sequence[dict[str, Any]]) -> None:
+        self._store._append_register(self.conn, entries, grant_rows)
 
     def definition_source(self, definition_id: str, version: int) -> tuple[str, str] | None:
         return self._store._definition_source(self.conn, definition_id, version)
@@ -606,5 +744,17 @@ def _entry(r: Any) -> Entry:
         recorded_at=r["recorded_at"], effective=r["effective"], trigger=r["trigger"],
         from_state=r["from_state"], to_state=r["to_state"], reference=r["reference"],
         payload=json.loads(r["payload"]), request_id=r["request_id"],
-        prev_hash=r["prev_hash"], hash=r["hash"],
+        prev_hash=r["prev_hash"], hash=r["hash"], recorded_by=r["recorded_by"],
+    )
+
+
+REGISTER = ""
+"""The case id a register entry is hashed under: no case has an empty id."""
+
+
+def _register_entry(r: Any) -> Entry:
+    return Entry(
+        case_id=REGISTER, seq=r["seq"], kind=r["kind"], actor=r["actor"], recorded_at=r["recorded_at"],
+        effective=None, trigger=None, from_state=None, to_state=None, reference=None,
+        payload=json.loads(r["payload"]), prev_hash=r["prev_hash"], hash=r["hash"], recorded_by=r["recorded_by"],
     )

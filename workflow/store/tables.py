@@ -79,9 +79,38 @@ audit_entries = Table(
     Column("request_id", String(200)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("recorded_by", String(200)),
     PrimaryKeyConstraint("case_id", "seq"),
     UniqueConstraint("case_id", "request_id", name="uq_audit_request"),
 )
+
+register_entries = Table(
+    "register_entries",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+"""The register's own hash-chained log: roles enabled, granted and revoked, imports."""
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("log", String(8), nullable=False),
+    Column("case_id", String(40)),
+    Column("seq", Integer, nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Column("login", String(200), nullable=False),
+    Index("ix_ledger_entry", "case_id", "seq"),
+)
+"""Every entry of every log, in commit order, as the database itself appended it (a trigger):
+the leaves of the Merkle tree whose root is the digest (:mod:`workflow.ledger`)."""
 
 due_dates = Table(
     "due_dates",
@@ -96,7 +125,7 @@ due_dates = Table(
     Index("ix_due_dates_status_due_on", "status", "due_on"),
 )
 
-actor_roles = Table(
+actor_roles = Table(  # derived: the grants the register log gives (workflow.access)
     "actor_roles",
     metadata,
     Column("actor", String(200), nullable=False),
