@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflow.core.definition import Definition
 from workflow.core.errors import InvalidInput, PermissionDenied, UnknownName
+from workflow.core.limits import check_text
 
 if TYPE_CHECKING:
     from workflow.store.repository import Store
@@ -124,7 +125,8 @@ def grant(store: "Store", definitions: Iterable[Definition], actor: str, role: s
     declared = known_roles(definitions)
     if role not in declared:
         raise UnknownName("role", role, sorted(declared), where="(not declared by any definition)")
-    return store.grant_role(actor, role, by=(by or "").strip() or "?", at=at)
+    granted_by = check_text("actor", by) if by and by.strip() else "?"
+    return store.grant_role(actor, role, by=granted_by, at=at)
 
 
 def revoke(store: "Store", actor: str, role: str) -> bool:
@@ -134,12 +136,8 @@ def revoke(store: "Store", actor: str, role: str) -> bool:
 
 
 def _names(actor: str, role: str) -> tuple[str, str]:
-    actor, role = (actor or "").strip(), (role or "").strip()
-    for what, value, limit in (("actor", actor, 200), ("role", role, 64)):
-        if not value:
+    """An actor and a role as they are stored, checked against their columns' limits (:mod:`workflow.core.limits`)."""
+    for what, value in (("actor", actor), ("role", role)):
+        if not isinstance(value, str) or not value.strip():
             raise InvalidInput(f"missing {what}")
-        if len(value) > limit:
-            raise InvalidInput(f"{what} is longer than {limit} characters")
-        if any(ord(c) < 32 or c == "\x7f" for c in value):
-            raise InvalidInput(f"{what} contains control characters")
-    return actor, role
+    return check_text("actor", actor), check_text("role", role)

@@ -24,7 +24,7 @@ RELATIONS = {"parent": "child", "child": "parent", "related": "related"}
 def _entry(case: Case, kind: str, actor: str, now: dt.datetime, payload: dict[str, Any],
            effective: PartialDate | None = None, reference: DecisionRef | None = None) -> Entry:
     return Entry(
-        case_id=case.id, seq=0, kind=kind, actor=_text(actor, "actor", required=True, limit=200),
+        case_id=case.id, seq=0, kind=kind, actor=_text(actor, "actor", required=True),
         recorded_at=stamp(now), effective=str(effective) if effective else None, trigger=None,
         from_state=case.state, to_state=case.state, reference=str(reference) if reference else None,
         payload=payload,
@@ -43,7 +43,8 @@ def propose(definition: Definition, case: Case, proposal: Proposal, now: dt.date
         raise DecisionRefused(f"case {case.label} is closed ({case.state}); nothing more can be proposed")
     if not proposal.points:
         raise InvalidInput("a proposal needs at least one point (the step it proposes)")
-    _text(proposal.proposer, "proposer", required=True, limit=200)
+    _text(proposal.proposer, "proposer", required=True)
+    _text(proposal.to_body, "body", required=True)
     _known_body(definition, proposal.to_body, "to propose to")
     if proposal.proposer in definition.bodies:
         proposer = definition.bodies[proposal.proposer]
@@ -63,8 +64,14 @@ def propose(definition: Definition, case: Case, proposal: Proposal, now: dt.date
                 raise InvalidInput(f"{point.trigger!r} cannot set due date {d.name!r}")
             if proposal.date and d.date.last_day() < proposal.date.first_day():
                 raise InvalidInput(f"due date {d.name}={d.date} is before the proposal's date {proposal.date}")
-    for doc in (*proposal.basis, *proposal.recipients, *proposal.preparers):
-        _text(doc, "basis document, recipient or preparer", limit=1000)
+    _text(proposal.document, "document")
+    for kind, texts in (("basis document", proposal.basis), ("recipient", proposal.recipients),
+                        ("preparer", proposal.preparers)):
+        for t in texts:
+            _text(t, kind)
+    for name, statement in proposal.statements:
+        _text(name, "statement name", required=True)
+        _text(statement, "statement", required=True)
     number = f"P{sum(1 for _ in case.data.get('proposals', {})) + 1}"
     entry = _entry(case, "proposal", proposal.actor, now, {"id": number, "proposal": proposal.to_json()},
                    effective=proposal.date)
@@ -102,7 +109,7 @@ def delegate(definition: Definition, case: Case, task: str, to: str, may_subdele
         raise DecisionRefused(
             f"{holder['holder']} holds {task!r} without the right to sub-delegate (med rätt att vidaredelegera)"
         )
-    to = _text(to, "delegate", required=True, limit=200)
+    to = _text(to, "delegate", required=True)
     if to == holder["holder"]:
         raise InvalidInput(f"{to} already holds {task!r}")
     entry = _entry(case, "delegation", actor, now,

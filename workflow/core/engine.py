@@ -30,7 +30,8 @@ from workflow.core.errors import (
     UnknownName,
     WorkflowError,
 )
-from workflow.core.fields import requirement_field, text
+from workflow.core.fields import requirement_field
+from workflow.core.limits import check_optional, check_text
 from workflow.core.machine import machine_for
 
 
@@ -82,12 +83,14 @@ def open_case(
     request_id: str | None = None,
 ) -> tuple[Case, list[Entry]]:
     """A new case in the initial state, and its ``opened`` entry."""
-    title = _text(title, "title", required=True, limit=1000)
-    actor = _text(actor, "actor", required=True, limit=200)
+    check_text("case id", case_id, strip=False)
+    title = _text(title, "title", required=True)
+    actor = _text(actor, "actor", required=True)
+    check_optional("request id", request_id, strip=False)
     nums = []
     for n in numbers:
-        number = _text(n.number, "diary number", required=True, limit=100)
-        party = n.party or _infer_party(definition, number)
+        number = _text(n.number, "diary number", required=True)
+        party = check_optional("party", n.party, strip=False) or _infer_party(definition, number)
         if party is not None and definition.parties and party not in definition.parties:
             raise UnknownName("party", party, definition.parties, where=f"for diary number {number!r}")
         nums.append(DiaryNumber(number, party))
@@ -95,6 +98,7 @@ def open_case(
         raise InvalidInput("the same diary number is given twice")
     taking_part = list(parties) if parties is not None else list(definition.parties)
     for p in taking_part:
+        check_text("party", p, strip=False)
         if p not in definition.parties:
             raise UnknownName("party", p, definition.parties)
     payload = {
@@ -131,26 +135,39 @@ def possibilities(definition: Definition, case: Case) -> list[Possibility]:
     return out
 
 
-def _text(value: str | None, what: str, *, required: bool = False, limit: int = 10_000) -> str:
-    """A text field: ``""`` when not given (unless required); blank or unreadable text is refused."""
+def _text(value: str | None, kind: str, *, required: bool = False, field: str | None = None) -> str:
+    """A text of a kind of :mod:`workflow.core.limits`, stripped: ``""`` when not given (unless required);
+    blank, overlong or unprintable text is refused."""
     if value is None or value == "":
         if required:
-            raise InvalidInput(f"missing {what}")
+            raise InvalidInput(f"missing {kind}", field=field)
         return ""
-    return text(value, what, limit=limit)
+    return check_text(kind, value, field)
 
 
 def _check_texts(decision: Decision) -> str:
-    """The decision's texts, checked as its fields' readers check them (a Decision can be built directly)."""
-    actor = _text(decision.actor, "actor", required=True, limit=200)
-    for f, values in (("note", (decision.note,)), ("basis", decision.basis), ("recipients", decision.recipients),
-                      ("proposed_by", (decision.proposed_by,)), ("party", (decision.party,))):
+    """The decision's texts as they will be stored, checked against their kinds' limits as its fields'
+    readers check them (a Decision can be built directly, without them); the actor, stripped."""
+    actor = _text(decision.actor, "actor", required=True)
+    ref = decision.reference
+    texts: tuple[tuple[str, str, tuple[str | None, ...]], ...] = (
+        ("reference", "decision reference", (str(ref) if ref else None,)),
+        ("note", "note", (decision.note,)),
+        ("basis", "basis document", decision.basis),
+        ("recipients", "recipient", decision.recipients),
+        ("proposed_by", "proposer", (decision.proposed_by,)),
+        ("party", "party", (decision.party,)),
+        ("due", "due date name", tuple(d.name for d in decision.due)),
+        ("due", "meeting", tuple(d.meeting for d in decision.due)),
+        ("statements", "statement name", tuple(name for name, _t in decision.statements)),
+        ("statements", "statement", tuple(t for _n, t in decision.statements)),
+        ("proposal", "proposal", (decision.proposal,)),
+        ("agenda_item", "agenda item", (decision.agenda_item,)),
+        ("request_id", "request id", (decision.request_id,)),
+    )
+    for field, kind, values in texts:
         for v in values:
-            try:
-                _text(v, f.replace("_", " "), limit=10_000 if f == "note" else 1000)
-            except InvalidInput as e:
-                e.field = f
-                raise
+            check_optional(kind, v, field, strip=False)
     if decision.outcome not in ("yes", "no"):
         raise InvalidInput(f"outcome must be 'yes' or 'no', not {decision.outcome!r}", field="outcome")
     return actor
@@ -189,8 +206,8 @@ def _check_extras(case: Case, t: Transition, decision: Decision) -> None:
     if decision.ceiling is not None and decision.amount is None:
         raise InvalidInput("a ceiling needs the amount granted under it", field="amount")
     for a in decision.assign:
-        _text(a.task, "assignment task", required=True, limit=200)
-        _text(a.assignee, "assignee", required=True, limit=200)
+        _text(a.task, "task", required=True, field="assign")
+        _text(a.assignee, "assignee", required=True, field="assign")
         if a.task in case.data.get("assignments", {}):
             raise DecisionRefused(f"task {a.task!r} is already assigned; name the new task differently",
                                   field="assign")
@@ -334,7 +351,7 @@ def note(definition: Definition, case: Case, text: str, actor: str, now: dt.date
     """A note on the case, entered in the log like everything else."""
     body = _text(text, "note", required=True)
     entry = Entry(
-        case_id=case.id, seq=0, kind="note", actor=_text(actor, "actor", required=True, limit=200),
+        case_id=case.id, seq=0, kind="note", actor=_text(actor, "actor", required=True),
         recorded_at=stamp(now), effective=None, trigger=None, from_state=case.state,
         to_state=case.state, reference=None, payload={"note": body},
     )

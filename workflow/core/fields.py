@@ -10,7 +10,9 @@ so adding a field is one entry here and one attribute on
 :class:`~workflow.core.decisions.Decision`.
 
 Every reader refuses what no secretary means: a blank or whitespace-only
-value, a list item that is blank, a key nobody knows.
+value, a list item that is blank, a key nobody knows; and a text longer, or
+holding other characters, than its kind of value may
+(:mod:`workflow.core.limits`, the same limits on every database).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from workflow.core.decisions import (
     parse_statements,
 )
 from workflow.core.errors import InvalidInput
+from workflow.core.limits import check_optional, check_text, check_value
 
 if TYPE_CHECKING:
     from workflow.core.decisions import Decision
@@ -69,20 +72,26 @@ class Field:
         return value is not None and value != () and value is not False
 
 
-def text(value: Any, what: str, *, limit: int = 10_000) -> str:
-    """A text a person wrote: refused blank, with control characters, or overlong; stripped."""
-    if not isinstance(value, str):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        else:
-            raise InvalidInput(f"{what} must be text, not {type(value).__name__}")
-    stripped = value.strip()
+def _as_text(value: Any, what: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # a number in a scenario's YAML (agenda_item: 5)
+    raise InvalidInput(f"{what} must be text, not {type(value).__name__}")
+
+
+def of_kind(kind: str, value: Any) -> str:
+    """A text a person wrote, as a kind of value of :mod:`workflow.core.limits` (``"request id"``):
+    stripped; refused blank, longer than the kind's limit, or with characters it may not hold."""
+    return check_text(kind, _as_text(value, kind))
+
+
+def text(value: Any, what: str, *, limit: int = 10_000, single_line: bool = False) -> str:
+    """A text checked against a limit of its own (for readers not yet named by a kind); see :func:`of_kind`."""
+    stripped = _as_text(value, what).strip()
     if not stripped:
         raise InvalidInput(f"{what} is blank")
-    if len(stripped) > limit:
-        raise InvalidInput(f"{what} is longer than {limit} characters")
-    if any(ord(c) < 32 and c not in "\n\t" for c in stripped) or "\x7f" in stripped:
-        raise InvalidInput(f"{what} contains control characters")
+    check_value(what, stripped, limit, single_line=single_line)
     return stripped
 
 
@@ -94,6 +103,16 @@ def _items(value: Any, what: str) -> list[Any]:
     if isinstance(value, (list, tuple)):
         return list(value)
     raise InvalidInput(f"{what} must be a list")
+
+
+def one(kind: str) -> Reader:
+    """The reader of a field holding one text of ``kind``."""
+    return lambda v, _m: None if v is None else of_kind(kind, v)
+
+
+def many(kind: str, plural: str) -> Reader:
+    """The reader of a field holding texts of ``kind``, given one or as a list."""
+    return lambda v, _m: tuple(of_kind(kind, x) for x in _items(v, plural))
 
 
 def one_text(what: str, limit: int = 1000) -> Reader:
@@ -127,12 +146,18 @@ def _reference(value: Any, _m: Mapping[str, Any]) -> DecisionRef | None:
         return None
     if isinstance(value, DecisionRef):
         return value
-    return DecisionRef.parse(text(value, "the decision reference", limit=200))
+    ref = DecisionRef.parse(of_kind("decision reference", value))
+    check_text("decision reference", str(ref))  # as it is stored: "§15" is written "§ 15"
+    return ref
 
 
 def _due(value: Any, _m: Mapping[str, Any]) -> tuple[DueSpec, ...]:
-    return tuple(d if isinstance(d, DueSpec) else DueSpec.parse(text(d, "a due date", limit=200))
-                 for d in _items(value, "due dates"))
+    specs = tuple(d if isinstance(d, DueSpec) else DueSpec.parse(of_kind("due date", d))
+                  for d in _items(value, "due dates"))
+    for spec in specs:
+        check_text("due date name", spec.name)
+        check_optional("meeting", spec.meeting)
+    return specs
 
 
 def _amount(what: str) -> Reader:
@@ -140,22 +165,23 @@ def _amount(what: str) -> Reader:
         if value is None:
             return None
         if isinstance(value, str):
-            value = text(value, what, limit=40)
+            value = of_kind("amount", value)
         return parse_amount(value)
     return read
 
 
 def _statements(value: Any, _m: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     if isinstance(value, Mapping):
-        pairs = [(text(str(k), "a statement's name", limit=64), text(v, f"the statement {k!r}"))
-                 for k, v in value.items()]
-        return tuple(sorted(pairs))
-    return parse_statements([text(s, "a statement") for s in _items(value, "statements")])
+        return tuple(sorted((of_kind("statement name", str(k)), of_kind("statement", v)) for k, v in value.items()))
+    pairs = parse_statements([of_kind("statement", s) for s in _items(value, "statements")])
+    for name, _said in pairs:
+        check_text("statement name", name)
+    return pairs
 
 
 def _assign(value: Any, m: Mapping[str, Any]) -> tuple[Assignment, ...]:
     may = _flag(m.get("may_subdelegate"), m)
-    return tuple(a if isinstance(a, Assignment) else Assignment.parse(text(a, "an assignment", limit=400), may)
+    return tuple(a if isinstance(a, Assignment) else Assignment.parse(of_kind("assignment", a), may)
                  for a in _items(value, "assignments"))
 
 
@@ -186,20 +212,20 @@ FIELDS: tuple[Field, ...] = (
           _reference, _ref_json, flag="--decision", metavar="REF", requirement="reference",
           needs="a decision reference: the body, the meeting date and the minute paragraph",
           aliases=("decision",)),
-    Field("proposed_by", "Who proposed it (e.g. HSN-AU, KS).", one_text("the proposer", 200),
+    Field("proposed_by", "Who proposed it (e.g. HSN-AU, KS).", one("proposer"),
           _plain("proposed_by"), metavar="BODY"),
     Field("due", "A due date set or moved: report_back=2027-09, or report_back=HSN@2023-12 (repeatable).",
           _due, lambda d: {"due": [x.to_json() for x in d.due]}, metavar="NAME=DATE", multiple=True,
           requirement="due", needs="a due date"),
-    Field("note", "A note on the decision.", one_text("the note", 10_000), _plain("note"), requirement="note",
+    Field("note", "A note on the decision.", one("note"), _plain("note"), requirement="note",
           needs="a note"),
-    Field("basis", "A basis document (beslutsunderlag; repeatable).", many_texts("a basis document"),
+    Field("basis", "A basis document (beslutsunderlag; repeatable).", many("basis document", "basis documents"),
           _listed("basis"), metavar="DOCUMENT", multiple=True, requirement="basis",
           needs="its basis documents (beslutsunderlag)"),
-    Field("recipients", "Dispatched to (expedieras till; repeatable).", many_texts("a recipient"),
+    Field("recipients", "Dispatched to (expedieras till; repeatable).", many("recipient", "recipients"),
           _listed("recipients"), flag="--to", metavar="RECIPIENT", multiple=True, aliases=("to",)),
     Field("party", "The deciding party, for a joint decision (default: the body's party).",
-          one_text("the party", 64), _plain("party")),
+          one("party"), _plain("party")),
     Field("outcome", "A party's answer in a joint decision.", _choice("outcome", ("yes", "no"), "yes"),
           _plain("outcome"), kind="choice", choices=("yes", "no"), default="yes"),
     Field("urgent", "Taken by the chair on the body's behalf (brådskande beslut); must be reported to the body.",
@@ -214,7 +240,7 @@ FIELDS: tuple[Field, ...] = (
           lambda d: {"assign": [a.to_json() for a in d.assign]}, metavar="TASK=ASSIGNEE", multiple=True),
     Field("may_subdelegate", "The assignments come with the right to sub-delegate (med rätt att vidaredelegera).",
           _flag, _nothing, kind="flag", default=False, attribute=False),
-    Field("proposal", "The proposal this decision answers (P1, ...).", one_text("the proposal", 64),
+    Field("proposal", "The proposal this decision answers (P1, ...).", one("proposal"),
           lambda d: {"proposal": {"id": d.proposal, "outcome": d.proposal_outcome} if d.proposal else None},
           metavar="ID"),
     Field("proposal_outcome", "Whether the proposal was adopted as it was or changed.",
@@ -224,8 +250,8 @@ FIELDS: tuple[Field, ...] = (
           "decision); without it such a date is refused as a likely typing error.",
           _flag, lambda d: {"before_opening": True} if d.before_opening else {}, kind="flag", default=False),
     Field("agenda_item", "The item of the meeting's agenda this decision answers (ärende nr på föredragningslistan).",
-          one_text("the agenda item", 64), _plain("agenda_item"), metavar="ITEM"),
-    Field("request_id", "Makes a retry safe: the same id records the decision once.", one_text("the request id", 200),
+          one("agenda item"), _plain("agenda_item"), metavar="ITEM"),
+    Field("request_id", "Makes a retry safe: the same id records the decision once.", one("request id"),
           _nothing),
 )
 """Every field of a decision but its trigger and actor, in the order the CLI lists them."""

@@ -27,6 +27,7 @@ from workflow.core.audit import Entry, verify_chain
 from workflow.core.case import Case, DiaryNumber
 from workflow.core.definition import Definition
 from workflow.core.errors import AuditFailure, InvalidDefinition, InvalidInput, WorkflowError
+from workflow.core.limits import check_case_values
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
@@ -229,6 +230,9 @@ def import_cases(
     """Check a whole document, then write all of it in one transaction, or nothing."""
     # A document given as a dict is checked like a file, so nothing unchecked gets in.
     doc = load_document(json.dumps(data) if isinstance(data, dict) else data, source)
+    now = wf.clock()
+    for item in doc["cases"]:  # every value within the limits it would have if typed now, before anything else
+        check_case_values(item, now, source)
     definitions = _definitions(wf, doc, source)
     total = sum(len(c["entries"]) for c in doc["cases"])
     seen_ids: set[str] = set()
