@@ -31,7 +31,6 @@ from workflow import Workflow
 from workflow.core.audit import Entry, canonical_json
 from workflow.ledger import Digest, check_proof
 
-
 INSERT_ENTRY = (
     "INSERT INTO audit_entries (case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, to_state, "
     "reference, payload, request_id, prev_hash, hash, recorded_by) VALUES (:case_id, :seq, :kind, :actor, "

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from workflow.core.audit import Entry
 from workflow.core.definition import Definition
-from workflow.core.errors import InvalidInput, PermissionDenied, UnknownName
+from workflow.core.errors import PermissionDenied, UnknownName
 
 ADMIN = "admin"
 SERVICE = "service"
@@ -178,12 +178,7 @@ def check_grant(identity: Identity, access: Access, definitions: Sequence[Defini
 
 
 def names(actor: str, role: str) -> tuple[str, str]:
-    actor, role = (actor or "").strip(), (role or "").strip()
-    for what, value, limit in (("actor", actor, 200), ("role", role, 64)):
-        if not value:
-            raise InvalidInput(f"missing {what}")
-        if len(value) > limit:
-            raise InvalidInput(f"{what} is longer than {limit} characters")
-        if any(ord(c) < 32 or c == "\x7f" for c in value):
-            raise InvalidInput(f"{what} contains control characters")
-    return actor, role
+    """A grant's login and role, by the same limits as every stored value."""
+    from workflow.core.limits import check_text
+
+    return check_text("actor", actor or ""), check_text("role", role or "")

@@ -262,13 +262,13 @@ def test_every_act_checks_its_actor_and_texts(act: Callable[[Any, Any, Any], obj
     ("a" * 201, "secretary", "actor is 201 characters long; at most 200"),
     ("sekreterare", "r" * 65, "role is 65 characters long; at most 64"),
     ("sek\x1bretary", "secretary", "actor contains control characters"),
-    ("  ", "secretary", "missing actor"),
-    ("sekreterare", "", "missing role"),
+    ("  ", "secretary", "actor is blank"),
+    ("sekreterare", "", "role is blank"),
 ])
 def test_role_names_are_checked_by_the_same_table(actor: str, role: str, words: str) -> None:
-    from workflow.roles import _names
+    from workflow.access import names
 
-    assert words in refused(lambda: _names(actor, role)).message
+    assert words in refused(lambda: names(actor, role)).message
 
 
 # -- where values enter: an import -------------------------------------------------------

@@ -363,10 +363,3 @@ def test_a_scenario_keeps_outcome_no_as_a_string(tmp_path: Path) -> None:
     assert steps[0]["outcome"] == "no" and steps[0]["urgent"] is True
     assert steps[1]["outcome"] == "yes" and steps[1]["party"] == "on"
 
-
-def test_a_roles_file_keeps_no_and_on_as_names(tmp_path: Path) -> None:
-    from workflow.roles import load_roles_file
-
-    path = tmp_path / "roles.yaml"
-    path.write_text("actors:\n  no: [on]\n", encoding="utf-8")
-    assert load_roles_file(path) == {"no": {"on"}}
