@@ -290,8 +290,9 @@ def _clip(text: str, width: int) -> str:
 def print_history(entries: "list[Entry]") -> None:
     from workflow.core.present import entry_summary
 
-    table(["#", "EFFECTIVE", "DECISION", "WHAT", "BY", "ENTERED"], [
-        (e.seq, e.effective or "", e.reference or "", _clip(entry_summary(e), 110), e.actor, e.recorded_at[:19])
+    table(["#", "EFFECTIVE", "DECISION", "WHAT", "BY", "ENTERED", "ENTERED BY"], [
+        (e.seq, e.effective or "", e.reference or "", _clip(entry_summary(e), 110), e.actor, e.recorded_at[:19],
+         e.recorded_by or "?")
         for e in entries
     ])
 

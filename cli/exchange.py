@@ -46,6 +46,15 @@ def write_output(output: str, data: bytes) -> None:
         raise InvalidInput(str(e)) from None
 
 
+def _read_key(path: str) -> bytes:
+    from workflow.core.errors import InvalidInput
+
+    try:
+        return Path(path).read_bytes()[:64 * 1024]
+    except OSError as e:
+        raise InvalidInput(f"cannot read the key file {path}: {e.strerror or e}")
+
+
 def _done(output: str, what: str) -> None:
     if output != "-":
         click.echo(f"wrote {what} to {output}", err=True)
@@ -57,29 +66,38 @@ def _done(output: str, what: str) -> None:
 @click.command("export")
 @click.argument("keys", nargs=-1, metavar="[CASE]...")
 @output_option
+@click.option("--sign", "private_key", type=click.Path(dir_okay=False), metavar="KEY",
+              help="Sign the file with this Ed25519 private key (PEM), kept outside the database.")
 @pass_context
-def export_cmd(ctx: Context, keys: tuple[str, ...], output: str) -> None:
+def export_cmd(ctx: Context, keys: tuple[str, ...], output: str, private_key: str | None) -> None:
     """Export cases (default: all) with their full audit history as canonical JSON.
 
-    The file (format kansli-workflow/cases, version 1) carries the process
+    The file (format kansli-workflow/cases, version 2) carries the process
     definitions it needs, so another database can import it with 'wf import'.
     """
-    from workflow.exchange.cases import dumps, export_cases
+    from workflow.exchange.cases import dumps, export_cases, sign
 
     doc = export_cases(ctx.workflow, keys or None)
+    if private_key is not None:
+        doc = sign(doc, _read_key(private_key))
     write_output(output, dumps(doc))
     _done(output, f"{len(doc['cases'])} case(s), {sum(len(c['entries']) for c in doc['cases'])} entries")
 
 
 @click.command("import")
 @click.argument("file", metavar="FILE")
+@click.option("--require-signature", "public_key", type=click.Path(dir_okay=False), metavar="KEY",
+              help="Refuse a file not signed with the private half of this Ed25519 public key (PEM).")
 @pass_context
-def import_cmd(ctx: Context, file: str) -> None:
+def import_cmd(ctx: Context, file: str, public_key: str | None) -> None:
     """Import cases from a 'wf export' file: all of them, or nothing.
 
     Every hash chain is verified and every log replayed first; a file with a
     broken chain, or with a case or diary number the database already has, is
-    refused and nothing is written.
+    refused and nothing is written.  The cases keep their logs as recorded
+    elsewhere; the import itself -- who, when, the file's SHA-256, the signing
+    key -- is an entry of this register's log.  Needs the register's owner or
+    an administrator.
     """
     from workflow.core.errors import InvalidInput
     from workflow.exchange.cases import import_cases
@@ -104,7 +122,8 @@ def import_cmd(ctx: Context, file: str) -> None:
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
     try:
-        report = import_cases(ctx.workflow, data, source=file, progress=progress)
+        report = import_cases(ctx.workflow, data, source=file, progress=progress,
+                              require_key=_read_key(public_key) if public_key else None)
     finally:
         for bar in bars.values():
             if not bar.finished:  # type: ignore[attr-defined]

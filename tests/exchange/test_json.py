@@ -45,7 +45,7 @@ def test_export_is_canonical_and_valid_against_schema(closed: Any) -> None:
     data = export_bytes(closed)
     doc = json.loads(data)
     jsonschema.validate(doc, json.loads(SCHEMA.read_text(encoding="utf-8")))
-    assert doc["format"] == "kansli-workflow/cases" and doc["version"] == 1
+    assert doc["format"] == "kansli-workflow/cases" and doc["version"] == 2
     assert [c["id"] for c in doc["cases"]] == sorted(c["id"] for c in doc["cases"])
     assert data == dumps(json.loads(data)), "export must already be in canonical form"
     assert "å" in data.decode("utf-8") and b"\\u00e5" not in data
@@ -105,7 +105,7 @@ def test_existing_case_or_number_is_refused(closed: Any, db_url: str, other_url:
     (b"{", "not valid JSON"),
     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     (b'{"format": "something-else", "version": 1}', "not a case export"),
-    (b'{"format": "kansli-workflow/cases", "version": 2, "definitions": [], "cases": []}', "version 2"),
+    (b'{"format": "kansli-workflow/cases", "version": 3, "definitions": [], "cases": []}', "version 3"),
     (b'{"format": "kansli-workflow/cases", "version": 1, "definitions": [], "cases": [{"id": 1}]}',
      "not a valid case export"),
     (b'{"format": "kansli-workflow/cases", "version": 1, "definitions": [], "cases": []}', "no cases"),

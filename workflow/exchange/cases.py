@@ -1,6 +1,6 @@
 """Whole cases with their full audit history, as canonical JSON.
 
-The document (``"format": "kansli-workflow/cases", "version": 1``, described by
+The document (``"format": "kansli-workflow/cases", "version": 2``, described by
 ``cases.schema.json``) holds the definition sources the cases need and, for
 each case, its stored state and every audit entry.  It is written in one
 canonical form -- sorted keys, cases by id, entries by sequence number, no
@@ -12,6 +12,13 @@ is replayed through the engine and must give the exported case, the
 definitions must match their digests and what the database already knows,
 and no case id or diary number may exist already.  Only then is anything
 written, in one transaction.
+
+The imported cases keep their logs exactly as recorded elsewhere -- who
+entered each entry and when stay as the source said, as provenance -- and the
+importing register records the import itself in its own log, and so in its
+ledger: who imported, when, the file's SHA-256 and the key that signed it.
+An export can be signed (Ed25519, over the canonical bytes of the document
+without its signature); an import can require a signature by a given key.
 """
 
 from __future__ import annotations
@@ -33,7 +40,20 @@ if TYPE_CHECKING:
     from workflow.api import Workflow
 
 FORMAT = "kansli-workflow/cases"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+
+def _from_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no recorders: its entries read as recorded by nobody known (``recorded_by: null``)."""
+    for case in doc.get("cases", []) if isinstance(doc.get("cases"), list) else []:
+        for e in case.get("entries", []) if isinstance(case, dict) and isinstance(case.get("entries"), list) else []:
+            if isinstance(e, dict):
+                e.setdefault("recorded_by", None)
+    return {**doc, "version": 2}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1}
+"""Version N -> N + 1: an old file is upgraded step by step, never refused."""
 SCHEMA_PATH = Path(__file__).with_name("cases.schema.json")
 
 Progress = Callable[[str, int, int], None]
@@ -100,8 +120,34 @@ def dumps(document: dict[str, Any]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def export_bytes(wf: "Workflow", keys: Iterable[str] | None = None) -> bytes:
-    return dumps(export_cases(wf, keys))
+def export_bytes(wf: "Workflow", keys: Iterable[str] | None = None, private_key: bytes | None = None) -> bytes:
+    """The canonical file; signed with ``private_key`` (Ed25519, PEM) if given."""
+    doc = export_cases(wf, keys)
+    return dumps(sign(doc, private_key) if private_key is not None else doc)
+
+
+def sign(doc: dict[str, Any], private_key: bytes) -> dict[str, Any]:
+    """The document with its ``signature``: over the canonical bytes of the document without one."""
+    from workflow.ledger import sign_text
+
+    unsigned = {k: v for k, v in doc.items() if k != "signature"}
+    return {**unsigned, "signature": sign_text(dumps(unsigned), private_key, "the signing key")}
+
+
+def signed_by(doc: dict[str, Any], public_key: bytes, source: str = "<input>") -> str:
+    """The fingerprint of ``public_key`` if it signed the document; :class:`AuditFailure` if not."""
+    import hashlib
+
+    from workflow.ledger import signature_holds
+
+    signature = doc.get("signature")
+    if not isinstance(signature, str):
+        raise AuditFailure(f"{source}: the file is not signed, and a signature is required")
+    unsigned = {k: v for k, v in doc.items() if k != "signature"}
+    if not signature_holds(dumps(unsigned), signature, public_key, "the required key"):
+        raise AuditFailure(f"{source}: the file's signature was not made with the required key: "
+                           "it was changed after signing, or signed by someone else")
+    return hashlib.sha256(public_key.strip()).hexdigest()[:16]
 
 
 # -- reading and checking a document ---------------------------------------------
@@ -129,10 +175,14 @@ def load_document(data: bytes | str, source: str = "<input>") -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         raise InvalidInput(f"{source}: not a case export (format {found!r}, expected {FORMAT!r})")
-    if doc.get("version") != FORMAT_VERSION:
+    version = doc.get("version")
+    while isinstance(version, int) and not isinstance(version, bool) and version in MIGRATIONS:
+        doc = MIGRATIONS[version](doc)
+        version = doc["version"]
+    if version != FORMAT_VERSION:
         raise InvalidInput(
             f"{source}: case export format version {doc.get('version')!r} is not supported "
-            f"(this program reads version {FORMAT_VERSION})"
+            f"(this program reads versions up to {FORMAT_VERSION})"
         )
     try:
         _schema_validator()(doc)
@@ -226,10 +276,18 @@ def _check_case(definition: Definition, item: dict[str, Any]) -> tuple[Case, lis
 def import_cases(
     wf: "Workflow", data: bytes | str | dict[str, Any], *, source: str = "<input>",
     progress: Progress | None = None,
+    require_key: bytes | None = None,
 ) -> ImportReport:
-    """Check a whole document, then write all of it in one transaction, or nothing."""
+    """Check a whole document, then write all of it in one transaction, or nothing.
+
+    ``require_key`` (an Ed25519 public key, PEM) refuses a file not signed with it.
+    """
+    import hashlib
+
     # A document given as a dict is checked like a file, so nothing unchecked gets in.
-    doc = load_document(json.dumps(data) if isinstance(data, dict) else data, source)
+    raw = json.dumps(data).encode("utf-8") if isinstance(data, dict) else data
+    doc = load_document(raw, source)
+    signer = signed_by(doc, require_key, source) if require_key is not None else None
     now = wf.clock()
     for item in doc["cases"]:  # every value within the limits it would have if typed now, before anything else
         check_case_values(item, now, source)
@@ -263,7 +321,11 @@ def import_cases(
             progress("verify", done, total)
     if not checked:
         raise InvalidInput(f"{source}: the file holds no cases")
-    wf.insert_verified(list(definitions.values()), checked,
+    provenance: dict[str, object] = {
+        "file": source[-200:], "sha256": hashlib.sha256(raw if isinstance(raw, bytes) else raw.encode("utf-8")).hexdigest(),
+        "signed_by_key": signer,
+    }
+    wf.insert_verified(list(definitions.values()), checked, provenance,
                        progress=(lambda n: progress("write", n, total)) if progress else None)
     return ImportReport(
         cases=len(checked), entries=total,
