@@ -61,12 +61,12 @@ def _record(due_month: str | None) -> Template:
     from workflow.api import Workflow
     from workflow.core.decisions import Decision, DecisionRef, DueSpec
 
-    t0 = dt.datetime(2021, 6, 2, 9, 0, tzinfo=dt.UTC)
+    t0 = dt.datetime(2021, 12, 1, 9, 0, tzinfo=dt.UTC)  # entered after the decisions it back-registers
     ticks = iter(range(100))
     clock = lambda: t0 + dt.timedelta(hours=next(ticks))  # noqa: E731
     with tempfile.TemporaryDirectory() as tmp, Workflow(f"sqlite:///{tmp}/t.sqlite3", clock=clock) as wf:
         wf.open_case("systemledning", title="Gemensam systemledning, förstudie", numbers=[f"HSN {_NUM}-2023"],
-                     actor="registrator", case_id=_CID)
+                     actor="registrator", case_id=_CID, effective="2021-06-01")
         wf.advance(_CID, Decision("commission_pre_study", DecisionRef.parse("HSN 2021-06-10 § 3"), "registrator"))
         wf.advance(_CID, Decision("commission_pre_study", DecisionRef.parse("KS 2021-06-12 § 4"), "registrator"))
         if due_month is None:
@@ -81,10 +81,11 @@ def _record(due_month: str | None) -> Template:
     entries = []
     for e in history:
         fields = e.hashed_fields()
-        text = canonical_json(fields[:-1] + ["QQPREVQQ"])
+        fields[12] = "QQPREVQQ"  # prev_hash, the 13th hashed field
+        text = canonical_json(fields)
         prefix, suffix = text.split("QQPREVQQ")
         row = [e.seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state, e.to_state,
-               e.reference, canonical_json(e.payload), e.request_id]
+               e.reference, canonical_json(e.payload), e.request_id, e.recorded_by]
         entries.append((row, prefix, suffix))
     due = [tuple(r.values())[1:] for r in derive.due_rows(case).values()]
     return Template(canonical_json(case.data), case.state, case.version, case.opened_at, case.updated_at,
@@ -117,7 +118,7 @@ class Generator:
                     h = sha((prefix.replace(_CID, cid).replace(_NUM, num) + prev + suffix).encode()).hexdigest()
                     payload = row[9].replace(_NUM, num) if row[0] == 1 else row[9]
                     entries.append((cid, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
-                                    payload, row[10], prev, h))
+                                    payload, row[10], prev, h, row[11]))
                     prev = h
                 cases_.append((cid, "systemledning", 1, t.state, t.title, t.version, t.data, t.opened_at,
                                t.updated_at, t.version, prev))
@@ -137,7 +138,7 @@ class Generator:
 
         d = default_registry().get("systemledning", 1)
         cols = ["case_id", "seq", "kind", "actor", "recorded_at", "effective", "trigger", "from_state",
-                "to_state", "reference", "payload", "request_id", "prev_hash", "hash"]
+                "to_state", "reference", "payload", "request_id", "prev_hash", "hash", "recorded_by"]
         items = []
         for chunk in self.chunks(n, start=start):
             by_case: dict[str, list[dict[str, Any]]] = {}
@@ -153,7 +154,7 @@ class Generator:
                     "version": c[5], "opened_at": c[7], "updated_at": c[8], "head_seq": c[9], "head_hash": c[10],
                     "entries": by_case[c[0]],
                 })
-        return {"format": "kansli-workflow/cases", "version": 1,
+        return {"format": "kansli-workflow/cases", "version": 2,
                 "definitions": [{"id": d.id, "version": d.version, "digest": d.digest, "text": d.text}],
                 "cases": items}
 
@@ -163,7 +164,8 @@ _INSERTS = {
              "updated_at, head_seq, head_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
     "numbers": "INSERT INTO case_numbers (number, case_id, party, position) VALUES (?,?,?,?)",
     "entries": "INSERT INTO audit_entries (case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, "
-               "to_state, reference, payload, request_id, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+               "to_state, reference, payload, request_id, prev_hash, hash, recorded_by) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "due": "INSERT INTO due_dates (case_id, name, date, due_on, meeting, status) VALUES (?,?,?,?,?,?)",
 }
 _COPY = {
@@ -171,7 +173,7 @@ _COPY = {
              "updated_at, head_seq, head_hash) FROM STDIN",
     "numbers": "COPY case_numbers (number, case_id, party, position) FROM STDIN",
     "entries": "COPY audit_entries (case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, "
-               "to_state, reference, payload, request_id, prev_hash, hash) FROM STDIN",
+               "to_state, reference, payload, request_id, prev_hash, hash, recorded_by) FROM STDIN",
     "due": "COPY due_dates (case_id, name, date, due_on, meeting, status) FROM STDIN",
 }
 

@@ -82,7 +82,7 @@ class Cli:
     def __call__(self, *args: str, code: int | None = 0, env: dict[str, str] | None = None) -> Result:
         from workflow_cli.main import cli
 
-        result = self.runner.invoke(cli, ["--db", self.db_url, *args], env={"WF_ACTOR": "tester", **(env or {})})
+        result = self.runner.invoke(cli, ["--db", self.db_url, *args], env=env)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise AssertionError(f"wf {' '.join(args)} raised {result.exception!r}\n{result.output}") from result.exception
         assert "Traceback" not in result.output

@@ -101,6 +101,8 @@ class Attacker:
         old = conn.execute(sa.text(
             "SELECT log, case_id, seq, login FROM ledger ORDER BY position")).all()
         current = {(r[0], r[1]): r[2] for r in conn.execute(sa.text("SELECT case_id, seq, hash FROM audit_entries"))}
+        claimed = {(r[0], r[1]): r[2] for r in conn.execute(sa.text(
+            "SELECT case_id, seq, recorded_by FROM audit_entries"))}
         register = {r[0]: r[1] for r in conn.execute(sa.text("SELECT seq, hash FROM register_entries"))}
         rows, seen = [], set()
         for log, case_id, seq, login in old:
@@ -108,7 +110,8 @@ class Attacker:
             if h is not None and (log, case_id, seq) not in seen:
                 rows.append((log, case_id, seq, h, login))
                 seen.add((log, case_id, seq))
-        rows += [("case", c, s, h, "mallory") for (c, s), h in sorted(current.items()) if ("case", c, s) not in seen]
+        # new leaves carry the login the entry claims, so that nothing betrays who wrote them
+        rows += [("case", c, s, h, claimed[(c, s)]) for (c, s), h in sorted(current.items()) if ("case", c, s) not in seen]
         conn.execute(sa.text("DELETE FROM ledger"))
         for position, (log, case_id, seq, h, login) in enumerate(rows, start=1):
             conn.execute(sa.text(
@@ -121,7 +124,7 @@ class Attacker:
 
 def edit_and_rehash(a: Attacker, conn: sa.Connection, ids: tuple[str, str]) -> str:
     log = a.entries(conn, ids[0])
-    log[1] = replace(log[1], actor="ordföranden", recorded_by="ordföranden")
+    log[1] = replace(log[1], actor="ordföranden")  # who decided, forged; the recorder left as it was
     a.write_log(conn, ids[0], log)
     return ids[0]
 

@@ -100,7 +100,7 @@ def granted_when(entries: Iterable[Entry]) -> dict[tuple[str, str], tuple[str, s
     out: dict[tuple[str, str], tuple[str, str]] = {}
     for e in entries:
         if e.kind == "grant":
-            out[(e.payload["actor"], e.payload["role"])] = (e.recorded_at, e.recorded_by or e.actor)
+            out[(e.payload["actor"], e.payload["role"])] = (e.recorded_at, e.actor)
     return out
 
 

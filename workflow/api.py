@@ -531,7 +531,7 @@ class Workflow:
                          public_key: bytes | None) -> list[Problem]:
         from workflow import ledger
 
-        read = ledger.read(self._db.ledger_rows())
+        read = ledger.read(self._db.ledger_rows(), *self._vouching_and_imported())
         problems = [p for _, p in read.rows_problems]
         for log, case_id, seq in self._db.unledgered():
             problems.append(Problem(case_id or "", seq, "is not in the ledger: it was written with the "
@@ -544,6 +544,15 @@ class Workflow:
             problems.extend(report.consistency.problems)
         return problems
 
+    def _vouching_and_imported(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Logins that ever held ``service``, and the cases imported, as the register log says."""
+        from workflow.access import SERVICE
+
+        log = self._db.register_log()
+        vouching = frozenset(e.payload["actor"] for e in log if e.kind == "grant" and e.payload.get("role") == SERVICE)
+        imported = frozenset(c for e in log if e.kind == "import" for c in e.payload.get("cases", []))
+        return vouching, imported
+
     def digest(self, private_key: bytes | None = None) -> "ledger.Digest":
         """The ledger's size and root, signed with ``private_key`` (PEM) if given.
 
@@ -552,7 +561,7 @@ class Workflow:
         """
         from workflow import ledger
 
-        read = ledger.read(self._db.ledger_rows())
+        read = ledger.read(self._db.ledger_rows(), *self._vouching_and_imported())
         strays = self._db.unledgered()
         if read.rows_problems or strays:
             first = read.rows_problems[0][1] if read.rows_problems else Problem(

@@ -88,8 +88,14 @@ class Ledger:
         return Digest(self.size, merkle.root(self.leaves).hex())
 
 
-def read(rows: Iterable[LedgerRow]) -> Ledger:
-    """The leaves, and every leaf whose entry is gone or is not the entry the database appended."""
+def read(rows: Iterable[LedgerRow], vouching: frozenset[str] = frozenset(),
+         imported: frozenset[str] = frozenset()) -> Ledger:
+    """The leaves, and every leaf whose entry is gone or is not the entry the database appended.
+
+    An entry must also name as its recorder the login the database saw write it, unless that login
+    may vouch for people (``vouching``: it held the ``service`` role) or the entry came with an
+    imported case (``imported``), whose entries keep the recorders of their source.
+    """
     leaves: list[bytes] = []
     problems: list[tuple[int, Problem]] = []
     expected = 1
@@ -108,6 +114,11 @@ def read(rows: Iterable[LedgerRow]) -> Ledger:
             problems.append((row.position, Problem(
                 where, row.seq, f"is not the entry the database appended at ledger position {row.position}: "
                 "it was changed, replaced or re-hashed after it was recorded", log=log)))
+        elif (row.recorded_by is not None and row.recorded_by != row.login and row.login not in vouching
+              and (row.log != "case" or row.case_id not in imported)):
+            problems.append((row.position, Problem(
+                where, row.seq, f"says it was entered by {row.recorded_by!r}, but the database saw the login "
+                f"{row.login!r} write it", log=log)))
         leaves.append(leaf(row))
     return Ledger(leaves, problems)
 

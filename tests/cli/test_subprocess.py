@@ -13,7 +13,7 @@ WF = Path(sys.executable).with_name("wf")
 
 
 def run(*args: str, db: str | None = None, importtime: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WF_ACTOR": "tester"}
+    env = dict(os.environ)
     if db:
         env["WF_DATABASE_URL"] = db
     cmd = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "workflow_cli.main", *args]

@@ -155,3 +155,33 @@ def test_roles_init_is_refused_on_sqlite(sqlite_url: str) -> None:
     assert "PostgreSQL" in Cli(sqlite_url)("db", "roles", "init", code=5).output
 
 
+
+
+def test_an_entry_in_anothers_name_is_seen(logins: Logins) -> None:
+    """A registrar may insert entries, so one could write a well-chained entry naming another recorder:
+    the ledger has the login the database saw, and verification names the difference."""
+    import json
+    from dataclasses import replace
+
+    from workflow.core.audit import Entry, canonical_json
+
+    owner = Cli(logins.url)
+    owner("roles", "grant", logins.registrar, "secretary")
+    clerk = logins.cli(logins.registrar)
+    case_id = json.loads(clerk("case", "open", "finansiering", "--title", "B", "--date", "2026", "--json").output)["id"]
+    last = Entry.from_json(json.loads(clerk("case", "history", case_id, "--json").output)[-1])
+    forged = replace(last, seq=last.seq + 1, kind="note", payload={"text": "Beslutat."}, prev_hash=last.hash,
+                     recorded_by="ordföranden", actor="ordföranden", recorded_at=last.recorded_at).sealed()
+    engine = sa.create_engine(logins.url_for(logins.registrar))
+    with engine.begin() as conn:
+        row = {**forged.to_json(), "payload": canonical_json(forged.payload)}
+        conn.execute(sa.text(
+            "INSERT INTO audit_entries (case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, "
+            "to_state, reference, payload, request_id, prev_hash, hash, recorded_by) VALUES (:case_id, :seq, :kind, "
+            ":actor, :recorded_at, :effective, :trigger, :from_state, :to_state, :reference, :payload, :request_id, "
+            ":prev_hash, :hash, :recorded_by)"), row)
+        conn.execute(sa.text("UPDATE cases SET head_seq = :s, head_hash = :h, version = :s WHERE id = :c"),
+                     {"s": forged.seq, "h": forged.hash, "c": case_id})
+    engine.dispose()
+    out = owner("audit", "verify", code=9).output
+    assert f"says it was entered by 'ordföranden', but the database saw the login '{logins.registrar}'" in out

@@ -113,6 +113,8 @@ class LedgerRow(NamedTuple):
     entry_hash: str
     login: str
     current_hash: str | None
+    recorded_by: str | None = None
+    """Who the entry itself says entered it."""
 
 
 def redact(url: str) -> str:
@@ -644,7 +646,8 @@ class Store:
         a, r = audit_entries.alias("a"), register_entries.alias("r")
         query = (
             sa.select(ledger.c.position, ledger.c.log, ledger.c.case_id, ledger.c.seq, ledger.c.entry_hash,
-                      ledger.c.login, sa.func.coalesce(a.c.hash, r.c.hash))
+                      ledger.c.login, sa.func.coalesce(a.c.hash, r.c.hash),
+                      sa.func.coalesce(a.c.recorded_by, r.c.recorded_by))
             .select_from(ledger)
             .outerjoin(a, sa.and_(ledger.c.log == "case", a.c.case_id == ledger.c.case_id, a.c.seq == ledger.c.seq))
             .outerjoin(r, sa.and_(ledger.c.log == "register", r.c.seq == ledger.c.seq))

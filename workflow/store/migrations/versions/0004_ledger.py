@@ -139,17 +139,21 @@ def _grants_into_register_log(bind: sa.Connection) -> None:
         "SELECT actor, role, granted_at, granted_by FROM actor_roles ORDER BY granted_at, actor, role")).all()
     if not rows:
         return
+    # Who granted was typed, not authenticated: it stays the actor; the login running the upgrade
+    # is who enters the grants into the register log.
+    login = str(bind.execute(sa.text(
+        "SELECT wf_login()" if bind.dialect.name == "sqlite" else "SELECT session_user")).scalar())
     drafts: list[tuple[str, str, str, dict[str, str]]] = [("roles_enabled", rows[0][3], rows[0][2], {})]
     drafts += [("grant", by, at, {"actor": actor, "role": role}) for actor, role, at, by in rows]
     prev = GENESIS
     for seq, (kind, by, at, payload) in enumerate(drafts, start=1):
         e = Entry(case_id="", seq=seq, kind=kind, actor=by, recorded_at=at, effective=None, trigger=None,
                   from_state=None, to_state=None, reference=None, payload=payload, prev_hash=prev,
-                  recorded_by=by).sealed()
+                  recorded_by=login).sealed()
         bind.execute(sa.text(
             "INSERT INTO register_entries (seq, kind, actor, recorded_by, recorded_at, payload, prev_hash, hash) "
             "VALUES (:seq, :kind, :actor, :by, :at, :payload, :prev, :hash)"),
-            {"seq": seq, "kind": kind, "actor": by, "by": by, "at": at, "payload": canonical_json(payload),
+            {"seq": seq, "kind": kind, "actor": by, "by": login, "at": at, "payload": canonical_json(payload),
              "prev": prev, "hash": e.hash})
         prev = e.hash
 
