@@ -90,12 +90,17 @@ class _Root(LazyGroup):
 @click.group(cls=_Root, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", envvar="WF_DATABASE_URL", metavar="URL",
               help="Database URL (default: SQLite in ~/.local/share/wf/wf.sqlite3; env WF_DATABASE_URL).")
+@click.option("--lang", type=click.Choice(["sv", "en"]), envvar="WF_LANG",
+              help="Language of the output: sv (default) or en (env WF_LANG; else the locale).")
 @click.version_option(package_name="kansli-workflow", prog_name="wf")
 @click.pass_context
-def cli(ctx: click.Context, database_url: str | None) -> None:
+def cli(ctx: click.Context, database_url: str | None, lang: str | None) -> None:
     """wf -- record the decisions of committees and councils, case by case."""
     from workflow_cli.context import Context
 
+    from workflow.i18n import set_language
+
+    set_language(lang)  # every run chooses afresh (None: WF_LANG, the locale, Swedish)
     ctx.obj = Context(database_url)
     ctx.call_on_close(ctx.obj.close)
 

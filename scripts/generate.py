@@ -8,24 +8,30 @@
   is compiled at run time or read back from a cache folder;
 * ``definitions/parsed.json``: the shipped definitions' parsed form, so that
   listing them does not import a YAML parser (each is still checked against
-  the schema and as a graph when it loads; a file that no longer matches is parsed).
+  the schema and as a graph when it loads; a file that no longer matches is parsed);
+* ``workflow/i18n/<lang>/<area>.mo``: each message catalogue ``<area>.po`` compiled,
+  so that translating at run time needs only the standard library's gettext.
 
-tests/core/test_loading.py calls :func:`render` and :func:`render_parsed` and
-fails when a committed file differs, so a change of the schema, of a shipped
-definition (or of fastjsonschema) needs a rerun.
+tests/core/test_loading.py calls :func:`render` and :func:`render_parsed`, and
+tests/test_i18n.py :func:`targets`, and they fail when a committed file differs, so
+a change of the schema, of a shipped definition (or of fastjsonschema) or of a
+catalogue needs a rerun.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import struct
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "definitions" / "definition.schema.json"
 TARGET = ROOT / "workflow" / "core" / "definition_schema_validator.py"
 PARSED = ROOT / "definitions" / "parsed.json"
+CATALOGUES = ROOT / "workflow" / "i18n"
 COMMAND = ".venv/bin/python scripts/generate.py"
 
 
@@ -58,25 +64,70 @@ def render_parsed(folder: Path) -> str:
     return json.dumps(entries, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
+def render_mo(po_path: Path) -> bytes:
+    """The GNU ``.mo`` file of a ``.po`` catalogue: its translated, non-fuzzy messages, sorted,
+    with a fixed header (Babel's own writer stamps the time, which would make every run differ)."""
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as f:
+        catalog = read_po(f, locale=po_path.parent.name)
+    language = po_path.parent.name
+    messages = {"": f"Content-Type: text/plain; charset=UTF-8\nLanguage: {language}\n"}
+    for m in catalog:
+        if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy:
+            key = m.id if not m.context else f"{m.context}\x04{m.id}"
+            messages[key] = m.string
+    keys = sorted(messages)
+    ids = b""
+    strs = b""
+    offsets = []
+    for k in keys:
+        kb, vb = k.encode("utf-8"), messages[k].encode("utf-8")
+        offsets.append((len(ids), len(kb), len(strs), len(vb)))
+        ids += kb + b"\0"
+        strs += vb + b"\0"
+    n = len(keys)
+    key_start = 7 * 4 + 16 * n
+    value_start = key_start + len(ids)
+    table = []
+    for o1, l1, _o2, _l2 in offsets:
+        table += [l1, o1 + key_start]
+    for _o1, _l1, o2, l2 in offsets:
+        table += [l2, o2 + value_start]
+    header = struct.pack("Iiiiiii", 0x950412DE, 0, n, 7 * 4, 7 * 4 + n * 8, 0, 0)
+    return header + struct.pack(f"{len(table)}i", *table) + ids + strs
+
+
+def targets() -> list[tuple[Path, Callable[[], str | bytes]]]:
+    """Every generated file and how to make it, in the order they are made."""
+    made: list[tuple[Path, Callable[[], str | bytes]]] = [
+        # The validator first: the parsed form is rendered with it, so a schema change and a
+        # definition that uses it are regenerated in one run.
+        (TARGET, lambda: render(SCHEMA.read_text(encoding="utf-8"))),
+        (PARSED, lambda: render_parsed(PARSED.parent)),
+    ]
+    for po in sorted(CATALOGUES.glob("*/*.po")):
+        made.append((po.with_suffix(".mo"), lambda po=po: render_mo(po)))  # type: ignore[misc]
+    return made
+
+
 def main(argv: list[str]) -> int:
     check = argv == ["--check"]
     if argv and not check:
         print(f"usage: {COMMAND} [--check]", file=sys.stderr)
         return 2
     stale = 0
-    # The validator first: the parsed form is rendered with it, so a schema change and a
-    # definition that uses it are regenerated in one run.
-    for target, make in ((TARGET, lambda: render(SCHEMA.read_text(encoding="utf-8"))),
-                         (PARSED, lambda: render_parsed(PARSED.parent))):
+    for target, make in targets():
         text = make()
-        current = target.read_text(encoding="utf-8") if target.exists() else None
-        if current == text:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        current = target.read_bytes() if target.exists() else None
+        if current == data:
             continue
         if check:
             print(f"{target.relative_to(ROOT)} is stale: run {COMMAND}", file=sys.stderr)
             stale = 1
         else:
-            target.write_text(text, encoding="utf-8")
+            target.write_bytes(data)
             print(f"wrote {target.relative_to(ROOT)}")
     return stale
 
