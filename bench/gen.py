@@ -191,14 +191,14 @@ def fill_sqlite(path: Path, n: int, gen: Generator | None = None) -> None:
     """Create the schema (through the library) and insert ``n`` generated cases with raw ``sqlite3``."""
     import sqlite3
 
-    from workflow.store.repository import Store
+    from workflow.store.repository import Store, os_user
 
     gen = gen or Generator()
     store = Store(f"sqlite:///{path}")
     store.ensure_schema()
     store.close()
     db = sqlite3.connect(path, isolation_level=None)
-    db.create_function("wf_login", 0, lambda: "bench")  # who the ledger trigger records as the writer
+    db.create_function("wf_login", 0, os_user)  # who the ledger trigger records: this user, as the library does
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")  # loading only; the figures are taken with the library's FULL
     db.execute("PRAGMA cache_size=-400000")

@@ -64,9 +64,10 @@ def _append(path: Path, gen: Generator, start: int, n: int) -> None:
     import sqlite3
 
     from bench.gen import _INSERTS
+    from workflow.store.repository import os_user
 
     db = sqlite3.connect(path, isolation_level=None)
-    db.create_function("wf_login", 0, lambda: "bench")
+    db.create_function("wf_login", 0, os_user)
     db.execute("PRAGMA synchronous=OFF")
     db.execute("BEGIN")
     for chunk in gen.chunks(n, start=start):
