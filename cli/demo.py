@@ -33,6 +33,11 @@ def demo(ctx: Context, today: str | None) -> None:
         print_case(case, d, case_json(case, d, engine.possibilities(d, case), day, history))
         click.echo("\nHistory:")
         print_history(history)
+    from workflow.documents.context import meeting_context, text
+
+    planned = run.plan_demo_meeting(wf)
+    click.echo("\n" + "=" * 78)
+    click.echo(text(meeting_context(wf, planned, "agenda")), nl=False)
     report = wf.verify()
     click.echo(f"\naudit log: {report.cases} case(s), {report.entries} entries, "
                f"{'verified' if report.ok else 'DOES NOT VERIFY'}")

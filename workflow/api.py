@@ -20,7 +20,8 @@ from workflow.core.audit import Entry, Problem, recorded_by, verify_chain
 from workflow.core.case import Case, DiaryNumber
 from workflow.core.decisions import Decision, DecisionRef, PartialDate, Proposal
 from workflow.core.definition import Definition
-from workflow.core.errors import AuditFailure, ConcurrentUpdate, InvalidInput
+from workflow.core.errors import AuditFailure, ConcurrentUpdate, DecisionRefused, InvalidInput
+from workflow.meetings import MeetingsMixin
 from workflow.registry import Registry, default_registry
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class VerifyReport:
             raise AuditFailure(f"audit log does not verify: {first}{more}")
 
 
-class Workflow:
+class Workflow(MeetingsMixin):
     """Definitions, cases, decisions and the audit log, on one database."""
 
     def __init__(
@@ -214,18 +215,14 @@ class Workflow:
         """
         try:
             with self._db.unit_of_work() as uow:
-                case = uow.case(key)
-                definition = self.definition_of(case, uow)
-                decision = replace(decision, actor=self._permit(definition, decision.trigger, decision.actor, uow))
-                done = _recorded_before(case, decision, uow.entries_for_request)
+                if decision.reference is not None and decision.reference.paragraph and uow.meeting_planned(
+                        decision.reference.body, str(decision.reference.date)):
+                    raise DecisionRefused(
+                        f"{decision.reference.body} {decision.reference.date} is a meeting planned in this register: "
+                        "its paragraphs are assigned when its items are decided, not typed", field="reference")
+                done, after, entries = self._decide_in(uow, key, decision, expected_version)
                 if done is not None:
                     return done
-                if expected_version is not None and expected_version != case.version:
-                    raise ConcurrentUpdate(case.label, expected_version)
-                after, entries = engine.decide(definition, case, decision, self.clock(),
-                                               _opened_on(case, decision, uow))
-                after, entries = self._stamped(after, entries)
-                uow.update(case, after, entries)
         except ConcurrentUpdate:
             # The same request sent twice at once: the loser answers with the winner's recording.
             if decision.request_id:
@@ -236,6 +233,23 @@ class Workflow:
             raise
         events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
+
+    def _decide_in(self, uow: "UnitOfWork", key: str, decision: Decision, expected_version: int | None = None,
+                   ) -> tuple[Recorded | None, Case, list[Entry]]:
+        """Record a decision within ``uow``: (what was recorded before under its request id, or None; the case
+        after; the entries written)."""
+        case = uow.case(key)
+        definition = self.definition_of(case, uow)
+        decision = replace(decision, actor=self._permit(definition, decision.trigger, decision.actor, uow))
+        done = _recorded_before(case, decision, uow.entries_for_request)
+        if done is not None:
+            return done, case, []
+        if expected_version is not None and expected_version != case.version:
+            raise ConcurrentUpdate(case.label, expected_version)
+        after, entries = engine.decide(definition, case, decision, self.clock(), _opened_on(case, decision, uow))
+        after, entries = self._stamped(after, entries)
+        uow.update(case, after, entries)
+        return None, after, entries
 
     def add_note(self, key: str, text: str, *, actor: str | None = None) -> Recorded:
         return self._act(key, actor, lambda d, c, a: engine.note(d, c, text, a, self.clock()))
@@ -256,13 +270,18 @@ class Workflow:
     def _act(self, key: str, actor: str | None,
              act: Callable[[Definition, Case, str], tuple[Case, list[Entry]]]) -> Recorded:
         with self._db.unit_of_work() as uow:
-            case = uow.case(key)
-            definition = self.definition_of(case, uow)
-            who = self._permit(definition, None, actor, uow)
-            after, entries = self._stamped(*act(definition, case, who))
-            uow.update(case, after, entries)
+            after, entries = self._act_in(uow, key, actor, act)
         events.notify(after, entries, self._listeners)
         return Recorded(after, tuple(entries))
+
+    def _act_in(self, uow: "UnitOfWork", key: str, actor: str | None,
+                act: Callable[[Definition, Case, str], tuple[Case, list[Entry]]]) -> tuple[Case, list[Entry]]:
+        case = uow.case(key)
+        definition = self.definition_of(case, uow)
+        who = self._permit(definition, None, actor, uow)
+        after, entries = self._stamped(*act(definition, case, who))
+        uow.update(case, after, entries)
+        return after, entries
 
     def propose(self, key: str, proposal: Proposal) -> Recorded:
         """Record a proposal (from a working committee, KS, an officer's report) ahead of the decision."""
@@ -384,6 +403,7 @@ class Workflow:
     def _register(self, make: "Callable[[Identity, Access], list[tuple[str, dict[str, object]]]]") -> list[Entry]:
         """Append register entries that ``make`` drafts from who records and the access before them."""
         with self._db.unit_of_work() as uow:
+            uow.lock_register()
             return self._register_in(uow, make)
 
     def _register_in(self, uow: "UnitOfWork",

@@ -8,6 +8,7 @@ from pathlib import Path
 from workflow.api import Recorded, Workflow
 from workflow.core.case import Case
 from workflow.core.errors import StorageError
+from workflow.core.meetings import Meeting
 from workflow.scenario import DEMO_SCENARIOS, SCENARIO_DIR, load_scenario, replay_scenario
 
 DEMO_PREFIX = "demo-"
@@ -46,3 +47,13 @@ def describe(wf: Workflow) -> str:
 def replay_demo(wf: Workflow) -> Iterator[tuple[Case, list[Recorded]]]:
     for name in DEMO_SCENARIOS:
         yield replay_scenario(wf, load_scenario(SCENARIO_DIR / name))
+
+
+DEMO_MEETING = ("HSN", "2026-05-08")
+"""The meeting the seeds end with: the AU's proposal of 2026-03-23 and the chair's urgent decision of
+2026-03-12 wait for it.  The demo plans it and shows its agenda; what HSN decided is not in the seeds."""
+
+
+def plan_demo_meeting(wf: Workflow) -> Meeting:
+    body, date = DEMO_MEETING
+    return wf.plan_meeting(body, date, place="Regionens hus, Umeå")

@@ -35,6 +35,8 @@ class Body:
     kind: str = "committee"
     """``committee``, ``working_committee``, ``board``, ``council`` or ``officer``."""
     proposes_to: str | None = None
+    numbering: str = "yearly"
+    """How its minutes' paragraphs are numbered: ``yearly`` (from § 1 each calendar year) or ``running``."""
 
 
 @dataclass(frozen=True)

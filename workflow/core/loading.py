@@ -230,6 +230,7 @@ def _build(data: dict[str, Any], lines: Lines, path: str, digest: str, text: str
             bodies[b["id"]] = Body(
                 id=b["id"], party=p["id"], label=_label(b["label"]),
                 kind=b.get("kind", "committee"), proposes_to=b.get("proposes_to"),
+                numbering=b.get("numbering", "yearly"),
             )
             body_at.append((bi, b["id"]))
         parties[p["id"]] = Party(p["id"], p["name"], tuple(b["id"] for b in p["bodies"]))

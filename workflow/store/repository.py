@@ -702,8 +702,26 @@ class UnitOfWork:
     def register_log(self) -> list[Entry]:
         return self._store._register_log(self.conn)
 
+    def lock_register(self) -> None:
+        """Hold the register until this unit of work ends, so that what it reads of the register log and of
+        cases is what the previous register act committed (PostgreSQL; SQLite's write lock does this already)."""
+        if self._store.dialect == "postgresql":
+            self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(727072)"))
+
+    def meeting_planned(self, body: str, date: str) -> bool:
+        """Whether the register plans a meeting of ``body`` on ``date`` (its canonical payload names both)."""
+        if len(date) != 10:
+            return False
+        return self.conn.execute(sa.select(register_entries.c.seq).where(
+            register_entries.c.kind == "meeting_planned",
+            register_entries.c.payload.like(f'%"body":{json.dumps(body, ensure_ascii=False)}%'),
+            register_entries.c.payload.like(f'%"date":"{date}"%')).limit(1)).first() is not None
+
     def append_register(self, entries: Sequence[Entry], grant_rows: Sequence[dict[str, Any]]) -> None:
-        self._store._append_register(self.conn, entries, grant_rows)
+        try:
+            self._store._append_register(self.conn, entries, grant_rows)
+        except exc.IntegrityError:  # another writer appended the same register entry number first
+            raise ConcurrentUpdate("the register log", entries[0].seq - 1 if entries else 0)
 
     def definition_source(self, definition_id: str, version: int) -> tuple[str, str] | None:
         return self._store._definition_source(self.conn, definition_id, version)
