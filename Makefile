@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 deps: $(STAMP)
 	scripts/ensure-graphviz.sh
+	PYTHON=$(PY) scripts/ensure-pdf.sh
 
 demo: deps
 	$(VENV)/bin/wf demo
