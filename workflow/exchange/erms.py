@@ -8,30 +8,44 @@ What goes where, per case (one ``aggregation aggregationType="caseFile"``):
 * ``objectId`` -- the first diary number; every diary number is an ``extraId``
   (``extraIdType="diary_number"``) and the engine's case id one more
   (``extraIdType="system_case_id"``);
+* each linked case is a ``relation`` naming the other case file by its diary
+  number (``is_parent_of`` a sub-case, ``is_child_of`` its parent,
+  ``reference`` a related case), and the linking is an action in words;
 * the parties (huvudmän) are ``agent agentType="owner"`` with their diary
   number as ``idNumber``; whoever opened the case is the ``opening_person``;
-* every decision and every due-date change is an ``action``: ``actionText`` is
-  the reference and the step's Swedish label, ``actionType`` the kind and
-  trigger, ``actionMotivation`` the note, ``actionDue`` the due date as decided;
-  the deciding body is the ``authorising_person`` agent (body name, party as
-  ``organisation``, body id as ``unitName``), the proposing body an
-  ``agentType="other" otherAgentType="proposer"``, the registrar the ``creator``;
+* every entry of the log is an ``action`` whose ``actionText`` says in Swedish
+  what happened, naming bodies and parties by their labels: a decision (its
+  reference and step, a joint decision's parties, an amount, an urgent
+  decision of the chair), a due date set, moved or met (``actionDue`` the
+  date as decided), a proposal (who proposes what to which body, point by
+  point), its return or postponement, a sub-delegation, the reporting of an
+  urgent decision, the posting of the minutes; ``actionType`` is the kind and
+  trigger for programs, ``actionMotivation`` the note.  The deciding body is the
+  ``authorising_person`` agent (body name, party as ``organisation``, body id
+  as ``unitName``), the proposing body an ``agentType="other"
+  otherAgentType="proposer"``, the registrar the ``creator``;
 * each decision is also a ``record`` (``recordType="decision"``) -- the
   dispatched decision: ``direction`` outgoing and one ``recipient`` agent per
   "expedieras till"; it points (``relation relationType="reference"``) to its
   basis documents, which are records of their own (``recordType="decision_basis"``);
+  an urgent decision of the chair carries the keyword ``brådskande beslut``, and
+  the day its minutes were posted is a date ``otherDateType="minutes_posted"``;
 * notes in the log are ``notes/note``.
 
 Dates: ERMS date elements are ``xs:dateTime``.  A full decision date is
 written as that day at 00:00 without a time zone (the day, nothing more).
-A partial date (``2023``, ``2023-12``) is never turned into a day: the date
-element is left out and the partial date is written in words, in the
+A partial decision date (``2023``, ``2023-12``) is never turned into a day:
+the date element is left out and the partial date is written in words, in the
 ``actionText`` of the action and in a note (``noteType="partial_date"``).
-The time the engine recorded an entry is always full and is given as
-``dateType="captured"``.
+The case file's ``created`` date is the day the case was opened as its log
+gives it; when the log knows only the year or the month, the first day of it
+stands there (``created`` is required to be a dateTime) and a note says how
+much of it is known.  The time the engine recorded an entry is always full
+and is given as ``dateType="captured"``.
 
 Only cases in a final state are archived; anything else is refused before
-a byte is written.
+a byte is written.  The texts are Swedish (``lang="sv"``), the language of
+the records; they come from the message catalogue ``i18n/sv/exchange.po``.
 """
 
 from __future__ import annotations
@@ -39,7 +53,7 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,14 +62,19 @@ from workflow.core.case import Case
 from workflow.core.decisions import PartialDate
 from workflow.core.definition import Definition
 from workflow.core.errors import AuditFailure, InvalidInput, NotArchivable
+from workflow.i18n import format_amount, format_date, t
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
+
+__all__ = ["NAMESPACE", "XSD_PATH", "NotArchivable", "cases_to_erms", "validate_erms"]
 
 NAMESPACE = "https://DILCIS.eu/XML/ERMS"
 XSD_PATH = Path(__file__).parent / "schemas" / "ERMS_v3.xsd"
 _ID_NAMESPACE = uuid.UUID("6f1e3a52-8f0c-4d38-9a57-4b1f3c6d2e10")
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_RELATIONS = {"child": "is_parent_of", "parent": "is_child_of", "related": "reference"}
+"""A link's relation (what the other case is to this one) as the ERMS relation of this case file to it."""
 _schema: Any = None
 
 
@@ -74,20 +93,173 @@ def _uuid(*parts: Any) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, "/".join(map(str, parts))))
 
 
-def _full_datetime(value: str | None) -> str | None:
-    """A full date as xs:dateTime (midnight, no zone); ``None`` for a partial or missing date."""
+def _partial(value: str | None) -> PartialDate | None:
     if not value:
         return None
     try:
-        p = PartialDate.parse(value)
+        return PartialDate.parse(value)
     except Exception:
         return None
-    return f"{p.first_day().isoformat()}T00:00:00" if p.is_full else None
 
 
-def _partial_words(value: str) -> str:
-    precision = "endast år" if len(value) == 4 else "endast år och månad"
-    return f"{value}, {precision} känt"
+def _full_datetime(value: str | None) -> str | None:
+    """A full date as xs:dateTime (midnight, no zone); ``None`` for a partial or missing date."""
+    p = _partial(value)
+    return f"{p.first_day().isoformat()}T00:00:00" if p is not None and p.is_full else None
+
+
+class _Words:
+    """The Swedish (or ``lang``) texts of one case file, naming bodies, parties and cases by their labels."""
+
+    def __init__(self, d: Definition, lang: str, others: Mapping[str, str]) -> None:
+        self.d, self.lang, self.others = d, lang, others
+
+    def t(self, message: str, **values: object) -> str:
+        return t(message, self.lang, **values)
+
+    def partial(self, value: str) -> str:
+        if len(value) == 4:
+            return self.t("{date}, only the year known", date=value)
+        return self.t("{date}, only the year and month known", date=value)
+
+    def date(self, value: str) -> str:
+        return format_date(value, self.lang)
+
+    def body(self, body_id: str | None) -> tuple[str, str | None, str | None]:
+        """Name, party name and unit of a body (the id itself for a body the definition does not name)."""
+        if not body_id:
+            return ("", None, None)
+        b = self.d.bodies.get(body_id)
+        if b is None:
+            return (body_id, None, body_id)
+        return (b.label.get(self.lang), self.party(b.party), b.id)
+
+    def party(self, party_id: str | None) -> str:
+        p = self.d.parties.get(party_id or "")
+        return p.name if p is not None else str(party_id)
+
+    def step(self, trigger: str | None) -> str:
+        for tr in self.d.transitions:
+            if tr.trigger == trigger:
+                return tr.label.get(self.lang)
+        return trigger or ""
+
+    def due(self, name: Any) -> str:
+        k = self.d.due_kinds.get(str(name))
+        return k.label.get(self.lang) if k is not None else str(name)
+
+    def when(self, date: str, meeting: str | None) -> str:
+        if meeting:
+            return self.t("meeting of {body}, {date}", body=self.body(meeting)[0], date=self.date(date))
+        return self.date(date)
+
+    def case(self, case_id: str, title: str) -> str:
+        number = self.others.get(case_id, case_id)
+        return f"{number} ({title})" if title else number
+
+    # -- one sentence per kind of entry ---------------------------------------------------
+
+    def decision(self, e: Entry) -> str:
+        p = e.payload
+        step = self.step(e.trigger)
+        parts = [f"{e.reference}: {step}" if e.reference else step]
+        if p.get("urgent"):
+            parts.append(self.t("urgent decision of the chair, to be reported to {body}",
+                                body=self.body(p.get("body"))[0]))
+        joint = p.get("joint")
+        if joint:
+            who = self.party(joint.get("party"))
+            if p.get("outcome") == "no":
+                parts.append(self.t("joint decision: {party} said no", party=who))
+            else:
+                parts.append(self.t("joint decision: {party} decided", party=who))
+                if joint.get("awaiting"):
+                    parts.append(self.t("awaiting {parties}",
+                                        parties=", ".join(self.party(x) for x in joint["awaiting"])))
+        proposal = p.get("proposal")
+        if proposal:
+            key = "as proposed in {proposal}" if proposal.get("outcome") != "changed" \
+                else "proposal {proposal} adopted with changes"
+            parts.append(self.t(key, proposal=proposal.get("id")))
+        if p.get("amount") is not None:
+            text = self.t("amount {amount}", amount=format_amount(p["amount"], self.lang))
+            if p.get("ceiling"):
+                text += " " + self.t("(at most {ceiling})", ceiling=format_amount(p["ceiling"], self.lang))
+            parts.append(text)
+        for a in p.get("assign") or ():
+            key = "assigned to {assignee}, with the right to sub-delegate" if a.get("may_subdelegate") \
+                else "assigned to {assignee}"
+            parts.append(self.t(key, assignee=a.get("assignee")))
+        if p.get("posted"):
+            parts.append(self.t("minutes posted {date}", date=self.date(p["posted"])))
+        text = "; ".join(parts)
+        if e.effective and not _full_datetime(e.effective):
+            text += " " + self.t("(decision date {date})", date=self.partial(e.effective))
+        return text
+
+    def due_change(self, e: Entry) -> str:
+        p = e.payload
+        key = {"set": "{due}: due date set", "moved": "{due}: due date moved",
+               "met": "{due}: due date met"}.get(str(p.get("action")), "{due}: due date changed")
+        text = self.t(key, due=self.due(p.get("name")))
+        old = p.get("old") if isinstance(p.get("old"), dict) else None
+        if p.get("action") == "moved" and old and old.get("date"):
+            text += " " + self.t("(was {when})", when=self.when(old["date"], old.get("meeting")))
+        return text + (f" ({e.reference})" if e.reference else "")
+
+    def link(self, e: Entry) -> str:
+        p = e.payload
+        relation = {"child": "the sub-case", "parent": "the parent case"}.get(str(p.get("relation")), "the related case")
+        return self.t("Linked to the {relation} {case}", relation=self.t(relation),
+                      case=self.case(str(p.get("case")), str(p.get("title") or "")))
+
+    def proposal(self, e: Entry) -> str:
+        p = e.payload
+        prop = p.get("proposal") or {}
+        text = self.t("Proposal {id} from {proposer} to {body}", id=p.get("id"),
+                      proposer=self.body(prop.get("proposer"))[0], body=self.body(prop.get("to_body"))[0])
+        if prop.get("meeting"):
+            text += " " + self.t("for its meeting {date}", date=self.date(prop["meeting"]))
+        points = [pt.get("text") or self.step(pt.get("trigger")) for pt in prop.get("points") or ()]
+        text += ": " + "; ".join(f"{i}) {point}" for i, point in enumerate(points, 1))
+        if prop.get("document"):
+            text += ". " + self.t("Document: {document}", document=prop["document"])
+        if prop.get("preparers"):
+            text += ". " + self.t("Prepared by: {names}", names=", ".join(map(str, prop["preparers"])))
+        return text + "."
+
+    def proposal_outcome(self, e: Entry) -> str:
+        p = e.payload
+        key = {"returned": "Proposal {id} sent back for further preparation",
+               "postponed": "Proposal {id} postponed"}.get(str(p.get("outcome")), "Proposal {id}: {outcome}")
+        text = self.t(key, id=p.get("id"), outcome=p.get("outcome"))
+        if e.reference:
+            text += f" ({e.reference})"
+        if p.get("meeting"):
+            text += "; " + self.t("to be taken up again {date}", date=self.date(p["meeting"]))
+        return text
+
+    def delegation(self, e: Entry) -> str:
+        p = e.payload
+        key = "Task sub-delegated from {holder} to {to}, with the right to sub-delegate" \
+            if p.get("may_subdelegate") else "Task sub-delegated from {holder} to {to}"
+        return self.t(key, holder=p.get("from"), to=p.get("to"))
+
+    def urgent_reported(self, e: Entry) -> str:
+        return self.t("The chair's urgent decision {urgent} reported at {reference}",
+                      urgent=e.payload.get("urgent_reference"), reference=e.reference)
+
+    def minutes_posted(self, e: Entry) -> str:
+        from workflow.core.appeal import last_appeal_day
+
+        posted = str(e.payload.get("posted"))
+        text = self.t("Minutes of {reference} posted on the notice board {date}",
+                      reference=e.payload.get("reference"), date=self.date(posted))
+        p = _partial(posted)
+        if p is not None and p.is_full:
+            text += "; " + self.t("the appeal period ends {date}",
+                                  date=self.date(last_appeal_day(p.first_day()).isoformat()))
+        return text
 
 
 def _agent(parent: ET.Element, agent_type: str, name: str, *, other: str | None = None,
@@ -108,52 +280,100 @@ def _agent(parent: ET.Element, agent_type: str, name: str, *, other: str | None 
         _sub(a, "role", role)
 
 
-def _body(d: Definition, body_id: str | None) -> tuple[str, str | None, str | None]:
-    """Name, party name and unit of a body (falls back to the id itself)."""
-    if not body_id:
-        return ("", None, None)
-    b = d.bodies.get(body_id)
-    if b is None:
-        return (body_id, None, body_id)
-    party = d.parties[b.party].name if b.party in d.parties else b.party
-    return (b.label.sv, party, b.id)
+def _posting_dates(entries: list[Entry]) -> dict[str, str]:
+    """The day the minutes of each decision were posted, by the decision's reference."""
+    posted: dict[str, str] = {}
+    for e in entries:
+        if e.kind == "minutes_posted":
+            posted[str(e.payload.get("reference"))] = str(e.payload.get("posted"))
+        elif e.kind == "decision" and e.payload.get("posted") and e.reference:
+            posted[str(e.reference)] = str(e.payload["posted"])
+    return posted
 
 
-def _step_label(d: Definition, trigger: str | None) -> str:
-    for t in d.transitions:
-        if t.trigger == trigger:
-            return t.label.sv
-    return trigger or ""
+def _action(agg: ET.Element, e: Entry, w: _Words) -> None:
+    p = e.payload
+    action = _sub(agg, "action")
+    texts = {"decision": w.decision, "due": w.due_change, "link": w.link, "proposal": w.proposal,
+             "proposal_outcome": w.proposal_outcome, "delegation": w.delegation,
+             "urgent_reported": w.urgent_reported, "minutes_posted": w.minutes_posted}
+    say = texts.get(e.kind)
+    _sub(action, "actionText", say(e) if say is not None else e.kind)
+    if e.kind == "due":
+        new = p.get("new") if isinstance(p.get("new"), dict) else None
+        if new and new.get("date"):
+            _sub(action, "actionDue", w.when(new["date"], new.get("meeting")))
+    if e.kind == "decision" and p.get("note"):
+        _sub(action, "actionMotivation", p["note"])
+    detail = {"decision": e.trigger, "due": p.get("action"), "link": p.get("relation"), "proposal": p.get("id"),
+              "proposal_outcome": p.get("outcome"), "delegation": p.get("task"), "urgent_reported": p.get("urgent"),
+              "minutes_posted": p.get("reference")}.get(e.kind)
+    _sub(action, "actionType", f"{e.kind}:{detail}" if detail else e.kind)
+
+    adates = _sub(action, "dates")
+    on_day = _full_datetime(e.effective)
+    if on_day and e.kind == "decision":
+        _sub(adates, "actionDate", on_day, dateType="decision_date")
+    if e.kind == "minutes_posted" and _full_datetime(p.get("posted")):
+        _sub(adates, "actionDate", _full_datetime(p.get("posted")), dateType="other", otherDateType="minutes_posted")
+    _sub(adates, "actionDate", e.recorded_at, dateType="captured")
+
+    aagents = _sub(action, "agents")
+    if e.kind == "decision":
+        name, party, unit = w.body(p.get("body"))
+        if name:
+            role = w.t("chair (urgent decision)") if p.get("urgent") else w.t("deciding body")
+            _agent(aagents, "authorising_person", name, organisation=party, unit=unit, role=role)
+        if p.get("proposed_by"):
+            name, party, unit = w.body(p["proposed_by"])
+            _agent(aagents, "other", name, other="proposer", organisation=party, unit=unit, role=w.t("proposing body"))
+    elif e.kind == "proposal":
+        prop = p.get("proposal") or {}
+        name, party, unit = w.body(prop.get("proposer"))
+        if name:
+            _agent(aagents, "other", name, other="proposer", organisation=party, unit=unit, role=w.t("proposing body"))
+        name, party, unit = w.body(prop.get("to_body"))
+        if name:
+            _agent(aagents, "receiver", name, organisation=party, unit=unit, role=w.t("deciding body"))
+    _agent(aagents, "creator", e.actor, role=w.t("registrar"))
 
 
-def _case_file(parent: ET.Element, case: Case, entries: list[Entry], d: Definition) -> None:
+def _case_file(parent: ET.Element, case: Case, entries: list[Entry], d: Definition, w: _Words) -> None:
     agg = _sub(parent, "aggregation", aggregationType="caseFile", systemIdentifier=_uuid("case", case.id))
     _sub(agg, "objectId", case.label)
     for n in case.numbers:
         _sub(agg, "extraId", n.number, extraIdType="diary_number")
     _sub(agg, "extraId", case.id, extraIdType="system_case_id")
+    decisions = [e for e in entries if e.kind == "decision"]
+    if any(e.payload.get("urgent") for e in decisions):
+        _sub(_sub(agg, "keywords"), "keyword", w.t("urgent decision"))
     _sub(agg, "title", case.title)
     _sub(agg, "status", value="closed")
+    for link in case.data.get("links", []):
+        _sub(agg, "relation", w.others.get(str(link.get("case")), str(link.get("case"))),
+             relationType=_RELATIONS.get(str(link.get("relation")), "reference"))
 
     opened = entries[0]
     agents = _sub(agg, "agents")
-    for p in case.data.get("parties", []):
-        name = d.parties[p].name if p in d.parties else p
-        numbers = [n.number for n in case.numbers if n.party == p]
-        _agent(agents, "owner", name, organisation=name, role="huvudman",
+    for party_id in case.data.get("parties", []):
+        name = w.party(party_id)
+        numbers = [n.number for n in case.numbers if n.party == party_id]
+        _agent(agents, "owner", name, organisation=name, role=w.t("principal"),
                id_number=("diary_number", numbers[0]) if numbers else None)
-    _agent(agents, "opening_person", opened.actor, role="registrator")
+    _agent(agents, "opening_person", opened.actor, role=w.t("registrar"))
     state = d.states[case.state]
-    _sub(agg, "description", f"Process: {d.label.sv} ({d.id} v{d.version}). Avslutat i läget: {state.label.sv}.")
+    _sub(agg, "description", w.t("Process: {process} (version {version}). Closed in the state: {state}.",
+                                 process=d.label.get(w.lang), version=d.version, state=state.label.get(w.lang)))
 
     notes: list[tuple[str, str, str | None]] = []
     dates = _sub(agg, "dates")
-    _sub(dates, "date", opened.recorded_at, dateType="created")
-    opened_on = _full_datetime(opened.effective)
-    if opened_on:
-        _sub(dates, "date", opened_on, dateType="opened")
-    elif opened.effective:
-        notes.append(("partial_date", f"Ärendet öppnat: {_partial_words(opened.effective)}", opened.recorded_at))
+    opening = _partial(opened.effective) or _partial(opened.recorded_at[:10])
+    assert opening is not None
+    _sub(dates, "date", f"{opening.first_day().isoformat()}T00:00:00", dateType="created")
+    if opening.is_full:
+        _sub(dates, "date", f"{opening.first_day().isoformat()}T00:00:00", dateType="opened")
+    else:
+        notes.append(("partial_date", w.t("Case opened: {when}", when=w.partial(str(opening))), opened.recorded_at))
     closing = next((e for e in reversed(entries) if e.kind == "decision" and e.to_state == case.state
                     and e.from_state != case.state), None)
     if closing is not None:
@@ -161,60 +381,19 @@ def _case_file(parent: ET.Element, case: Case, entries: list[Entry], d: Definiti
         if closed_on:
             _sub(dates, "date", closed_on, dateType="closed")
         elif closing.effective:
-            notes.append(("partial_date", f"Ärendet avslutat: {_partial_words(closing.effective)}",
+            notes.append(("partial_date", w.t("Case closed: {when}", when=w.partial(closing.effective)),
                           closing.recorded_at))
+    _sub(dates, "date", opened.recorded_at, dateType="captured")
 
-    decision_records: list[tuple[Entry, str]] = []
     basis_ids: dict[str, str] = {}
     for e in entries:
         if e.kind == "note":
             notes.append(("note", str(e.payload.get("note", "")), e.recorded_at))
-            continue
-        if e.kind == "opened":
-            continue
-        p = e.payload
-        action = _sub(agg, "action")
+        elif e.kind != "opened":
+            _action(agg, e, w)
         if e.kind == "decision":
-            text = f"{e.reference}: {_step_label(d, e.trigger)}" if e.reference else _step_label(d, e.trigger)
-            joint = p.get("joint")
-            if joint:
-                text += f" (gemensamt beslut; part: {joint.get('party')}, utfall: {p.get('outcome')})"
-            if p.get("amount") is not None:
-                text += f"; belopp {p['amount']} kr" + (f" (högst {p['ceiling']} kr)" if p.get("ceiling") else "")
-            if e.effective and not _full_datetime(e.effective):
-                text += f" (beslutsdatum {_partial_words(e.effective)})"
-            _sub(action, "actionText", text)
-            if p.get("note"):
-                _sub(action, "actionMotivation", p["note"])
-            _sub(action, "actionType", f"decision:{e.trigger}")
-        else:
-            new = (p.get("new") or {}) if isinstance(p.get("new"), dict) else {}
-            what = {"set": "bevakning satt", "moved": "bevakning flyttad", "met": "bevakning uppfylld"}.get(
-                str(p.get("action")), str(p.get("action")))
-            due_label = d.due_kinds[p["name"]].label.sv if p.get("name") in d.due_kinds else str(p.get("name"))
-            _sub(action, "actionText", f"{due_label}: {what}" + (f" ({e.reference})" if e.reference else ""))
-            if new.get("date"):
-                _sub(action, "actionDue", new["date"] + (f" ({new['meeting']}s sammanträde)" if new.get("meeting") else ""))
-            _sub(action, "actionType", f"{e.kind}:{p.get('action')}")
-        adates = _sub(action, "dates")
-        decided_on = _full_datetime(e.effective)
-        if decided_on and e.kind == "decision":
-            _sub(adates, "actionDate", decided_on, dateType="decision_date")
-        _sub(adates, "actionDate", e.recorded_at, dateType="captured")
-        aagents = _sub(action, "agents")
-        if e.kind == "decision":
-            name, party, unit = _body(d, p.get("body"))
-            if name:
-                _agent(aagents, "authorising_person", name, organisation=party, unit=unit, role="beslutande organ")
-            if p.get("proposed_by"):
-                name, party, unit = _body(d, p["proposed_by"])
-                _agent(aagents, "other", name, other="proposer", organisation=party, unit=unit,
-                       role="föreslagande organ")
-        _agent(aagents, "creator", e.actor, role="registrator")
-        if e.kind == "decision":
-            decision_records.append((e, f"{case.label} beslut {e.seq}"))
-            for doc in p.get("basis") or ():
-                basis_ids.setdefault(str(doc), f"{case.label} underlag {len(basis_ids) + 1}")
+            for doc in e.payload.get("basis") or ():
+                basis_ids.setdefault(str(doc), f"{case.label} {w.t('basis')} {len(basis_ids) + 1}")
 
     if notes:
         holder = _sub(agg, "notes")
@@ -224,44 +403,75 @@ def _case_file(parent: ET.Element, case: Case, entries: list[Entry], d: Definiti
                 attrs["noteDate"] = when
             _sub(holder, "note", text, **attrs)
 
-    for e, object_id in decision_records:
-        p = e.payload
-        rec = _sub(agg, "record", systemIdentifier=_uuid("decision", case.id, e.seq), recordType="decision",
-                   recordPhysicalOrDigital="digital")
-        _sub(rec, "objectId", object_id)
-        if e.reference:
-            _sub(rec, "extraId", e.reference, extraIdType="decision_reference")
-        _sub(rec, "title", f"Beslut: {_step_label(d, e.trigger)}")
-        for doc in p.get("basis") or ():
-            _sub(rec, "relation", basis_ids[str(doc)], relationType="reference")
-        recipients = [str(r) for r in p.get("recipients") or ()]
-        _sub(rec, "direction", directionDefinition="outgoing" if recipients else "internal_memo_without_follow-up")
-        ragents = _sub(rec, "agents")
-        name, party, unit = _body(d, p.get("body"))
-        if name:
-            _agent(ragents, "authorising_person", name, organisation=party, unit=unit, role="beslutande organ")
-        for r in recipients:
-            _agent(ragents, "recipient", r, role="expedieras till")
-        rdates = _sub(rec, "dates")
-        decided_on = _full_datetime(e.effective)
-        if decided_on:
-            _sub(rdates, "date", decided_on, dateType="decision_date")
-        _sub(rdates, "date", e.recorded_at, dateType="captured")
-        if e.effective and not decided_on:
-            _sub(_sub(rec, "notes"), "note", f"Beslutsdatum: {_partial_words(e.effective)}", noteType="partial_date")
+    posted = _posting_dates(entries)
+    decision_ids = {e.seq: f"{case.label} {w.t('decision')} {e.seq}" for e in decisions}
+    for e in decisions:
+        _decision_record(agg, case, e, decision_ids[e.seq], basis_ids, posted, w)
     for doc, object_id in basis_ids.items():
         rec = _sub(agg, "record", systemIdentifier=_uuid("basis", case.id, doc), recordType="decision_basis")
         _sub(rec, "objectId", object_id)
         _sub(rec, "title", doc)
-        for e, decision_id in decision_records:
+        for e in decisions:
             if doc in [str(x) for x in e.payload.get("basis") or ()]:
-                _sub(rec, "relation", decision_id, relationType="referenced_by")
+                _sub(rec, "relation", decision_ids[e.seq], relationType="referenced_by")
+
+
+def _decision_record(agg: ET.Element, case: Case, e: Entry, object_id: str, basis_ids: Mapping[str, str],
+                     posted: Mapping[str, str], w: _Words) -> None:
+    p = e.payload
+    rec = _sub(agg, "record", systemIdentifier=_uuid("decision", case.id, e.seq), recordType="decision",
+               recordPhysicalOrDigital="digital")
+    _sub(rec, "objectId", object_id)
+    if e.reference:
+        _sub(rec, "extraId", e.reference, extraIdType="decision_reference")
+    if p.get("urgent"):
+        _sub(_sub(rec, "keywords"), "keyword", w.t("urgent decision"))
+    _sub(rec, "title", w.t("Decision: {step}", step=w.step(e.trigger)))
+    for doc in p.get("basis") or ():
+        _sub(rec, "relation", basis_ids[str(doc)], relationType="reference")
+    recipients = [str(r) for r in p.get("recipients") or ()]
+    _sub(rec, "direction", directionDefinition="outgoing" if recipients else "internal_memo_without_follow-up")
+    ragents = _sub(rec, "agents")
+    name, party, unit = w.body(p.get("body"))
+    if name:
+        role = w.t("chair (urgent decision)") if p.get("urgent") else w.t("deciding body")
+        _agent(ragents, "authorising_person", name, organisation=party, unit=unit, role=role)
+    for r in recipients:
+        _agent(ragents, "recipient", r, role=w.t("dispatched to"))
+    rdates = _sub(rec, "dates")
+    decided_on = _full_datetime(e.effective)
+    if decided_on:
+        _sub(rdates, "date", decided_on, dateType="decision_date")
+    posted_on = _full_datetime(posted.get(str(e.reference)))
+    if posted_on:
+        _sub(rdates, "date", posted_on, dateType="other", otherDateType="minutes_posted")
+    _sub(rdates, "date", e.recorded_at, dateType="captured")
+    if e.effective and not decided_on:
+        _sub(_sub(rec, "notes"), "note", w.t("Decision date: {when}", when=w.partial(e.effective)),
+             noteType="partial_date")
+
+
+def _other_cases(wf: "Workflow", items: Iterable[tuple[Case, list[Entry], Definition]]) -> dict[str, str]:
+    """The diary number (or id) of every case the archived cases link to, by case id."""
+    from workflow.core.errors import CaseNotFound
+
+    found: dict[str, str] = {}
+    for case, _e, _d in items:
+        for link in case.data.get("links", []):
+            other = str(link.get("case"))
+            if other not in found:
+                try:
+                    found[other] = wf.case(other).label
+                except CaseNotFound:  # linked in another register: its id is all this one knows
+                    found[other] = other
+    return found
 
 
 def cases_to_erms(
     wf: "Workflow", keys: Iterable[str], *, agency: str | None = None, actor: str = "kansli-workflow",
+    lang: str = "sv",
 ) -> bytes:
-    """An ERMS document (UTF-8 bytes) with one case file per closed case.
+    """An ERMS document (UTF-8 bytes) with one case file per closed case, its texts in ``lang``.
 
     Refuses (:class:`NotArchivable`) if any case is not in a final state and
     (:class:`AuditFailure`) if a case's log does not verify.
@@ -284,6 +494,7 @@ def cases_to_erms(
     if open_cases:
         raise NotArchivable(open_cases)
 
+    others = _other_cases(wf, items)
     agencies = list(dict.fromkeys(
         d.parties[p].name if p in d.parties else p for c, _e, d in items for p in c.data.get("parties", [])
     )) if agency is None else [agency]
@@ -301,10 +512,10 @@ def cases_to_erms(
     event = _sub(history, "maintenanceEvent")
     _sub(event, "eventType", value="created")
     _sub(event, "eventDateTime", now)
-    _agent(event, "creator", actor, role="exporterat av")
+    _agent(event, "creator", actor, role=t("exported by", lang))
     aggs = _sub(root, "aggregations")
     for case, entries, d in items:
-        _case_file(aggs, case, entries, d)
+        _case_file(aggs, case, entries, d, _Words(d, lang, others))
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
