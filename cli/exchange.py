@@ -66,15 +66,27 @@ def _done(output: str, what: str) -> None:
 @click.command("export")
 @click.argument("keys", nargs=-1, metavar="[CASE]...")
 @output_option
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="json", show_default=True,
+              help="json: the cases with their full history, for 'wf import'; csv or xlsx: a list of the cases "
+                   "for a spreadsheet (CSV as UTF-8 with BOM, ';' between fields).")
+@click.option("--separator", type=click.Choice([";", ","]), default=";", show_default=True,
+              help="The field separator of --format csv.")
 @click.option("--sign", "private_key", type=click.Path(dir_okay=False), metavar="KEY",
               help="Sign the file with this Ed25519 private key (PEM), kept outside the database.")
 @pass_context
-def export_cmd(ctx: Context, keys: tuple[str, ...], output: str, private_key: str | None) -> None:
+def export_cmd(ctx: Context, keys: tuple[str, ...], output: str, fmt: str, separator: str,
+               private_key: str | None) -> None:
     """Export cases (default: all) with their full audit history as canonical JSON.
 
     The file (format kansli-workflow/cases, version 2) carries the process
     definitions it needs, so another database can import it with 'wf import'.
+    With --format csv or xlsx, the cases are listed one a row instead, in the
+    language of the output: diary numbers, process, state, title, next due
+    date, the day each case was opened (as its log gives it).
     """
+    if fmt in ("csv", "xlsx"):
+        _export_table(ctx, keys, output, fmt, separator, private_key)
+        return
     from workflow.exchange.cases import dumps, export_cases, sign
 
     doc = export_cases(ctx.workflow, keys or None)
@@ -82,6 +94,33 @@ def export_cmd(ctx: Context, keys: tuple[str, ...], output: str, private_key: st
         doc = sign(doc, _read_key(private_key))
     write_output(output, dumps(doc))
     _done(output, f"{len(doc['cases'])} case(s), {sum(len(c['entries']) for c in doc['cases'])} entries")
+
+
+def refuse_binary_to_terminal(output: str | None) -> None:
+    """An .xlsx workbook is not text: refuse to print it on a terminal (a pipe or a file is fine)."""
+    from workflow.core.errors import InvalidInput
+    from workflow.i18n import t
+
+    if output in (None, "-") and sys.stdout.isatty():
+        raise InvalidInput(t("an .xlsx file is not text: name the file with -o FILE"))
+
+
+def _export_table(ctx: Context, keys: tuple[str, ...], output: str, fmt: str, separator: str,
+                  private_key: str | None) -> None:
+    from workflow.core.errors import InvalidInput
+    from workflow.exchange.csv_io import case_table, table_bytes
+    from workflow.i18n import t
+
+    if private_key is not None:
+        raise InvalidInput(t("a spreadsheet cannot be signed: --sign is for the JSON export"))
+    if fmt == "xlsx":
+        refuse_binary_to_terminal(output)
+    wf = ctx.workflow
+    cases = [wf.case(k) for k in dict.fromkeys(keys)] if keys else wf.cases()
+    headers, rows = case_table(cases, wf=wf)
+    write_output(output, table_bytes(headers, rows, fmt, delimiter=separator))
+    if output != "-":
+        click.echo(t("wrote {what} to {output}", what=t("{count} case(s)", count=len(rows)), output=output), err=True)
 
 
 @click.command("import")
