@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from workflow_cli.context import Context, emit_json, json_option, pass_context
 
+from workflow.i18n import t
+
 
 @click.group()
 def audit() -> None:
@@ -51,11 +53,11 @@ def verify(ctx: Context, key: str | None, digest_line: str | None, public_key: s
         emit_json(out)
     else:
         for p in report.problems:
-            click.echo(f"FAIL {p}", err=True)
+            click.echo(t("FAIL {problem}", problem=p), err=True)
         if report.ok:
-            extends = (f"; it extends the digest of {digest.size} entries" if digest is not None else "")
-            click.echo(f"ok: {report.cases} case(s), {report.entries} entries verified; "
-                       f"ledger of {report.ledger_size} entries{extends}")
+            extends = (t("; it extends the digest of {size} entries", size=digest.size) if digest is not None else "")
+            click.echo(t("ok: {cases} case(s), {entries} entries verified; ledger of {size} entries",
+                         cases=report.cases, entries=report.entries, size=report.ledger_size) + extends)
     report.raise_for_problems()
 
 
@@ -95,7 +97,8 @@ def keygen(private: str, public: str) -> None:
     write_atomically(private, secret)
     os.chmod(private, 0o600)
     write_atomically(public, shared)
-    click.echo(f"wrote {private} (keep it outside the database, readable by you alone) and {public}")
+    click.echo(t("wrote {private} (keep it outside the database, readable by you alone) and {public}",
+                 private=private, public=public))
 
 
 def _read_arg(value: str, what: str) -> str:

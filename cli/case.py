@@ -13,9 +13,12 @@ from workflow_cli.context import (
     field_options,
     given_fields,
     json_option,
+    paragraph,
     pass_context,
     table,
 )
+
+from workflow.i18n import format_date, language, set_language, t
 
 if TYPE_CHECKING:
     from workflow.core.audit import Entry
@@ -62,7 +65,10 @@ def open_(ctx: Context, definition_id: str, title: str, numbers: tuple[str, ...]
     if as_json:
         emit_json(c.to_json())
     else:
-        click.echo(f"opened case {c.id} ({c.label}) in state {c.state}")
+        from workflow.core.present import state_label
+
+        click.echo(t("opened case {id} ({label}), state: {state}", id=c.id, label=c.label,
+                     state=state_label(ctx.workflow.definition_of(c), c.state)))
 
 
 @case.command("list")
@@ -92,25 +98,31 @@ def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool
     if as_json or fmt == "json":
         emit_json([c.to_json() for c in found])
         return
-    from workflow.core.present import due_rows
+    from workflow.core.present import due_label, due_rows, state_label
 
     rows = []
     for c in found:
-        dues = [d for d in due_rows(c, day) if d["status"] == "open"]
-        nxt = min(dues, key=lambda d: d["due_on"]) if dues else None
-        rows.append((c.id, ", ".join(n.number for n in c.numbers), c.definition_id, c.state,
-                     f"{nxt['name']} {nxt['date']}{' OVERDUE' if nxt['overdue'] else ''}" if nxt else "",
-                     c.title[:60]))
-    table(["ID", "DIARY NUMBERS", "PROCESS", "STATE", "NEXT DUE", "TITLE"], rows)
+        d = ctx.workflow.definition_of(c)
+        dues = [x for x in due_rows(c, day) if x["status"] == "open"]
+        nxt = min(dues, key=lambda x: x["due_on"]) if dues else None
+        rows.append((c.id, "\n".join(n.number for n in c.numbers), d.label.get(language()),
+                     state_label(d, c.state),
+                     f"{due_label(d, nxt['name'])} {nxt['date']}{' ' + t('OVERDUE') if nxt['overdue'] else ''}"
+                     if nxt else "", c.title))
+    table([t("ID"), t("DIARY NUMBERS"), t("PROCESS"), t("STATE"), t("NEXT DUE"), t("TITLE")], rows, wrap=[5, 4, 3, 2])
+
+
+lang_option = click.option("--lang", type=click.Choice(["sv", "en"]), default=None,
+                           help="Language of the output (default: wf --lang, WF_LANG, the locale, sv).")
 
 
 @case.command()
 @click.argument("key", metavar="CASE")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@lang_option
 @click.option("--today", metavar="DATE", help="What day it is, for overdue due dates.")
 @json_option
 @pass_context
-def show(ctx: Context, key: str, lang: str, today: str | None, as_json: bool) -> None:
+def show(ctx: Context, key: str, lang: str | None, today: str | None, as_json: bool) -> None:
     """Where a case stands: state, due dates, who is awaited, what can happen next."""
     from workflow.core import engine
     from workflow.core.present import case_json
@@ -118,118 +130,186 @@ def show(ctx: Context, key: str, lang: str, today: str | None, as_json: bool) ->
     wf = ctx.workflow
     c = wf.case(key)
     d = wf.definition_of(c)
-    view = case_json(c, d, engine.possibilities(d, c), _today(today), wf.history(c))
+    entries = wf.history(c)
+    view = case_json(c, d, engine.possibilities(d, c), _today(today), entries)
     if as_json:
         emit_json(view)
         return
-    print_case(c, d, view, lang)
+    if lang is not None:
+        set_language(lang)
+    print_case(c, d, view, entries=entries)
 
 
-def print_case(c: "Case", d: "Definition", view: dict[str, Any], lang: str = "sv") -> None:
-    """The human-readable view of a case (also used by the demo)."""
-    from workflow.core.decisions import due_when
+def print_case(c: "Case", d: "Definition", view: dict[str, Any], lang: str | None = None,
+               entries: "list[Entry] | None" = None) -> None:
+    """The human-readable view of a case (also used by the demo), in ``lang`` (default: the current language)."""
+    from workflow.core.present import (
+        amount_text,
+        due_label,
+        due_text,
+        party_name,
+        proposal_status,
+        relation_text,
+        state_label,
+        statement_label,
+        statements_of,
+        step_label,
+        task_label,
+    )
 
-    label = view["state_label"][lang] if view["state_label"] else c.state
-    click.echo(f"Case {c.id}: {c.title}")
+    lang = language(lang)
+
+    def head(text: str) -> None:
+        click.echo()
+        paragraph(text, "", "  ")
+
+    def row(name: str, value: str) -> None:
+        paragraph(value, f"  {name + ':':<{width}} ", " " * (width + 3))
+
+    names = [t("Diary number", lang), t("Process", lang), t("State", lang), t("Phase", lang), t("Opened", lang),
+             t("Parties", lang)]
+    width = max(len(x) for x in names) + 1
+    click.echo(t("Case {id}: {title}", lang, id=c.id, title=c.title))
     for n in c.numbers:
-        party = d.parties[n.party].name if n.party in d.parties else (n.party or "")
-        click.echo(f"  Diary number: {n.number}" + (f" ({party})" if party else ""))
-    click.echo(f"  Process:      {d.id} v{d.version} ({d.label.get(lang)})")
-    click.echo(f"  State:        {c.state} -- {label}{' (final)' if view['final'] else ''}")
-    if view.get("phase"):
-        click.echo(f"  Phase:        {view['phase']}")
-    click.echo(f"  Opened:       {view.get('opened', c.opened_at[:10])}; version {c.version}, "
-               f"last entered {c.updated_at[:10]}")
+        party = party_name(d, n.party) if n.party else ""
+        row(names[0], n.number + (f" ({party})" if party else ""))
+    row(names[1], f"{d.label.get(lang)} ({d.id} v{d.version})")
+    row(names[2], state_label(d, c.state, lang) + (t(" (final)", lang) if view["final"] else ""))
+    if view.get("phase") and view["phase"] != c.state:
+        row(names[3], state_label(d, view["phase"], lang))
+    opened = view.get("opened", c.opened_at[:10])
+    row(names[4], t("{opened}; version {version}, last entered {entered}", lang, opened=format_date(opened, lang),
+                    version=c.version, entered=format_date(c.updated_at[:10], lang)))
     parties = c.data.get("parties", [])
     if parties:
-        click.echo("  Parties:      " + ", ".join(d.parties[p].name if p in d.parties else p for p in parties))
+        row(names[5], ", ".join(party_name(d, p) for p in parties))
+    said = statements_of(entries or [])
     if view.get("decisions"):
-        click.echo("\nDecisions:")
-        table(["#", "DECISION", "STEP", "PARTY", "PROPOSED BY", "NOTE"], [
-            (x["seq"], x["reference"], x["trigger"], x["party"] or "", x["proposed_by"] or "",
-             "urgent (chair)" if x["urgent"] else ("said no" if x["outcome"] == "no" else ""))
+        head(t("Decisions:", lang))
+
+        def note(x: dict[str, Any]) -> str:
+            notes = [t("urgent (chair)", lang)] if x["urgent"] else []
+            if x["outcome"] == "no":
+                notes.append(t("said no", lang))
+            notes += [f"{statement_label(d, k, lang)}: {v}" for k, v in said.get(x["seq"], {}).items()]
+            return "; ".join(notes)
+
+        table([t("#", lang), t("DECISION", lang), t("STEP", lang), t("PARTY", lang), t("PROPOSED BY", lang),
+               t("NOTE", lang)], [
+            (x["seq"], x["reference"], step_label(d, x["trigger"], lang), party_name(d, x["party"]),
+             x["proposed_by"] or "", note(x))
             for x in view["decisions"]
-        ])
+        ], wrap=[5, 2, 3, 4])
     for j in view["awaiting"]:
-        decided = ", ".join(f"{x['party']} ({x['reference']})" for x in j["decided"])
-        click.echo(f"\nJoint decision {j['trigger']}: decided by {decided}; "
-                   f"awaiting {', '.join(j['awaiting']) or 'nobody'}")
+        decided = ", ".join(f"{party_name(d, x['party'])} ({x['reference']})" for x in j["decided"])
+        awaiting = ", ".join(party_name(d, x) for x in j["awaiting"]) or t("nobody", lang)
+        head(t("Joint decision {step}: decided by {decided}; awaiting {awaiting}", lang,
+               step=step_label(d, j["trigger"], lang), decided=decided, awaiting=awaiting))
     proposed_due = [
-        (due["name"], due_when(due["date"], due.get("meeting")),
-         f"proposed ({p['id']})", f"{p['proposer']} {p['date'] or ''}".strip())
+        (due_label(d, due["name"], lang), due_text(due["date"], due.get("meeting"), lang, prose=False),
+         t("proposed ({id})", lang, id=p["id"]), f"{p['proposer']} {p['date'] or ''}".strip())
         for p in view["proposals"] if p["status"] in ("pending", "postponed")
         for point in p["points"] for due in point["due"]
     ]
     if view["due_dates"] or proposed_due:
-        click.echo("\nDue dates:")
-        table(["DUE", "WHEN", "STATUS", "SET BY"], [
-            *((r["name"], due_when(r["date"], r["meeting"]),
-               "OVERDUE" if r["overdue"] else r["status"], r["reference"]) for r in view["due_dates"]),
+        head(t("Due dates:", lang))
+        status = {"open": t("open", lang), "met": t("met", lang), "closed": t("closed", lang)}
+        table([t("DUE", lang), t("WHEN", lang), t("STATUS", lang), t("SET BY", lang)], [
+            *((due_label(d, r["name"], lang), due_text(r["date"], r["meeting"], lang, prose=False),
+               t("OVERDUE", lang) if r["overdue"] else status.get(r["status"], r["status"]), r["reference"])
+              for r in view["due_dates"]),
             *proposed_due,
-        ])
+        ], wrap=[0, 1])
     for p in view["proposals"]:
-        meeting = f"{p['to_body']} meeting {p['meeting']}" if p.get("meeting") else p["to_body"]
-        status = {"pending": "PENDING", "postponed": "POSTPONED (bordläggning)",
-                  "returned": "sent back (återremiss)"}.get(p["status"], p["status"])
-        click.echo(f"\nProposal {p['id']} ({status}): {p['proposer']} {p['date'] or '(date not recorded)'} to {meeting}"
-                   + (f" -- {p['document']}" if p.get("document") else ""))
+        to = p["to_body"]
+        if p.get("meeting"):
+            to = t("{body} meeting {date}", lang, body=p["to_body"], date=format_date(p["meeting"], lang))
+        head(t("Proposal {id} ({status}): {proposer} {date} to {to}", lang, id=p["id"],
+               status=proposal_status(p["status"], lang).upper() if p["status"] == "pending"
+               else proposal_status(p["status"], lang),
+               proposer=p["proposer"], date=format_date(p["date"], lang) if p["date"] else t("(date not recorded)", lang),
+               to=to) + (f" -- {p['document']}" if p.get("document") else ""))
         for i, point in enumerate(p["points"], 1):
-            extra = "; ".join([*(f"{x['name']} {x['date']}" for x in point["due"]),
-                               *(f"assigns {a['task']} to {a['assignee']}" + (" (may sub-delegate)" if a["may_subdelegate"] else "")
-                                 for a in point["assign"])])
-            click.echo(f"  {i}. {point['trigger']}: {point['text']}" + (f" [{extra}]" if extra else ""))
+            extra = [f"{due_label(d, x['name'], lang)} {due_text(x['date'], x.get('meeting'), lang)}"
+                     for x in point["due"]]
+            for a in point["assign"]:
+                extra.append(t("assigns {task} to {assignee}", lang, task=task_label(d, a["task"], lang),
+                               assignee=a["assignee"]) + (t(" (may sub-delegate)", lang) if a["may_subdelegate"] else ""))
+            paragraph(f"{step_label(d, point['trigger'], lang)}: {point['text']}"
+                      + (f" [{'; '.join(extra)}]" if extra else ""), f"  {i}. ", "     ")
+        for name, text in (p.get("statements") or {}).items():
+            paragraph(f"{statement_label(d, name, lang)}: {text}", "  ", "     ")
         if p.get("decided_by"):
-            click.echo(f"  decided by: {', '.join(p['decided_by'])}")
+            paragraph(t("decided by: {references}", lang, references=", ".join(p["decided_by"])), "  ", "     ")
     if view["urgent_decisions"]:
-        click.echo("\nUrgent decisions (KL 6 kap. 39 §):")
-        table(["DECISION", "STEP", "REPORTED TO THE BODY"], [
-            (u["reference"], u["trigger"], u["reported"] or "NOT YET REPORTED") for u in view["urgent_decisions"]
-        ])
+        head(t("Urgent decisions (KL 6 kap. 39 §):", lang))
+        table([t("DECISION", lang), t("STEP", lang), t("REPORTED TO THE BODY", lang)], [
+            (u["reference"], step_label(d, u["trigger"], lang), u["reported"] or t("NOT YET REPORTED", lang))
+            for u in view["urgent_decisions"]
+        ], wrap=[1])
     if view["assignments"]:
-        click.echo("\nAssignments and delegation:")
+        head(t("Assignments and delegation:", lang))
         for a in view["assignments"]:
             chain = " -> ".join(
-                f"{x['holder']}" + (" (may sub-delegate)" if x["may_subdelegate"] else "") for x in a["chain"]
+                f"{x['holder']}" + (t(" (may sub-delegate)", lang) if x["may_subdelegate"] else "") for x in a["chain"]
             )
-            click.echo(f"  {a['task']}: {a['body']} ({a['by']}) -> {chain}")
+            paragraph(f"{task_label(d, a['task'], lang)}: {a['body']} ({a['by']}) -> {chain}", "  ", "     ")
     if view["links"]:
-        click.echo("\nLinked cases:")
+        head(t("Linked cases:", lang))
         for link in view["links"]:
-            click.echo(f"  {link['relation']}: {link['case']} {link.get('title', '')}".rstrip())
+            paragraph(f"{relation_text(link['relation'], lang)}: {link['case']} {link.get('title', '')}".rstrip(),
+                      "  ", "     ")
     if view["amounts"]:
-        click.echo("\nAmounts granted:")
+        head(t("Amounts granted:", lang))
         for a in view["amounts"]:
-            ceiling = f" (ceiling {a['ceiling']} SEK)" if a.get("ceiling") else ""
-            click.echo(f"  {a['reference']}: {a['amount']} SEK{ceiling}")
+            click.echo(f"  {a['reference']}: {amount_text(a['amount'], a.get('ceiling'), lang)}")
     if view["appeals"]:
-        click.echo("\nAppeal periods (KL 13 kap.):")
-        table(["DECISION", "MINUTES POSTED", "LAST DAY TO APPEAL", "STANDING"], [
+        head(t("Appeal periods (KL 13 kap.):", lang))
+        table([t("DECISION", lang), t("MINUTES POSTED", lang), t("LAST DAY TO APPEAL", lang), t("STANDING", lang)], [
             (a["reference"], a["posted"], a["last_day"],
-             "legal force (unless appealed)" if a["legal_force"] == "final" else "can be appealed")
+             t("legal force (unless appealed)", lang) if a["legal_force"] == "final" else t("can be appealed", lang))
             for a in view["appeals"]
-        ])
-    click.echo("\nPossible next:")
-    table(["TRIGGER", "TO", "BODIES", "NEEDS"], [
-        (p["trigger"], p["to_state"], ",".join(p["bodies"]), ",".join(p["requires"])) for p in view["possible"]
-    ])
+        ], wrap=[3])
+    head(t("Possible next:", lang))
+    table([t("STEP", lang), t("TO", lang), t("BODIES", lang), t("NEEDS", lang), t("TRIGGER", lang)], [
+        (step_label(d, p["trigger"], lang), state_label(d, p["to_state"], lang), ", ".join(p["bodies"]),
+         needs_text(p["requires"], lang), p["trigger"])
+        for p in view["possible"]
+    ], wrap=[0, 1, 3, 2])
+
+
+def needs_text(requires: "list[str] | tuple[str, ...]", lang: str | None = None) -> str:
+    """What a step needs, in words: ``beslutsreferens, bevakningsdatum``."""
+    words = {"reference": t("decision reference", lang), "due": t("due date", lang), "note": t("note", lang),
+             "amount": t("amount", lang), "basis": t("basis documents", lang)}
+    return ", ".join(words.get(r, r) for r in requires)
 
 
 @case.command()
 @click.argument("key", metavar="CASE")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@lang_option
 @json_option
 @pass_context
-def triggers(ctx: Context, key: str, lang: str, as_json: bool) -> None:
+def triggers(ctx: Context, key: str, lang: str | None, as_json: bool) -> None:
     """What can happen to a case now, and what each step needs."""
+    from workflow.core.present import due_label, party_name, state_label
+
     found = ctx.workflow.triggers(key)
     if as_json:
         emit_json([p.to_json() for p in found])
         return
-    table(["TRIGGER", "STEP", "TO", "BODIES", "NEEDS", "SETS DUE", "AWAITING"], [
-        (p.trigger, p.label_en if lang == "en" else p.label_sv, p.to_state, ",".join(p.bodies),
-         ",".join(p.requires), ",".join(p.sets_due), ",".join(p.awaiting))
+    if lang is not None:
+        set_language(lang)
+    d = ctx.workflow.definition_of(ctx.workflow.case(key))
+    # Who is awaited only when someone is: seven columns do not fit 80.
+    awaiting = any(p.awaiting for p in found)
+    table([t("STEP"), t("TO"), t("BODIES"), t("NEEDS"), t("SETS DUE"), *([t("AWAITING")] if awaiting else []),
+           t("TRIGGER")], [
+        (p.label_en if language() == "en" else p.label_sv, state_label(d, p.to_state), ", ".join(p.bodies),
+         needs_text(p.requires), ", ".join(due_label(d, x) for x in p.sets_due),
+         *([", ".join(party_name(d, x) for x in p.awaiting)] if awaiting else []), p.trigger)
         for p in found
-    ])
+    ], wrap=[4, 0, 1, 3, 2, *([5] if awaiting else [])])
 
 
 @case.command()
@@ -251,12 +331,13 @@ def advance(ctx: Context, key: str, trigger: str, expect_version: int | None, ac
         emit_json({"case": rec.case.to_json(), "entries": [e.to_json() for e in rec.entries],
                    "replayed": rec.replayed})
         return
-    from workflow.core.present import entry_summary
+    from workflow.core.present import entry_summary, state_label
 
-    prefix = "already recorded" if rec.replayed else "recorded"
+    d = ctx.workflow.definition_of(rec.case)
     for e in rec.entries:
-        click.echo(f"{prefix} #{e.seq} {e.reference or ''}: {entry_summary(e)}")
-    click.echo(f"case {rec.case.label} is now in state {rec.case.state} (version {rec.case.version})")
+        click.echo(recorded_line(e, entry_summary(e, d), replayed=rec.replayed))
+    click.echo(t("case {case} is now in state {state} (version {version})", case=rec.case.label,
+                 state=state_label(d, rec.case.state), version=rec.case.version))
 
 
 @case.command()
@@ -267,35 +348,55 @@ def advance(ctx: Context, key: str, trigger: str, expect_version: int | None, ac
 def note(ctx: Context, key: str, text: str, actor: str) -> None:
     """Add a note to a case's log."""
     rec = ctx.workflow.add_note(key, text, actor=actor)
-    click.echo(f"noted #{rec.entries[0].seq} on case {rec.case.label}")
+    click.echo(t("noted #{seq} on case {case}", seq=rec.entries[0].seq, case=rec.case.label))
 
 
 @case.command()
 @click.argument("key", metavar="CASE")
+@lang_option
 @json_option
 @pass_context
-def history(ctx: Context, key: str, as_json: bool) -> None:
+def history(ctx: Context, key: str, lang: str | None, as_json: bool) -> None:
     """Every entry of a case's audit log, in order."""
     entries = ctx.workflow.history(key)
     if as_json:
         emit_json([e.to_json() for e in entries])
         return
-    print_history(entries)
+    if lang is not None:
+        set_language(lang)
+    print_history(entries, ctx.workflow.definition_of(ctx.workflow.case(key)))
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def recorded_line(e: "Entry", summary: str, *, replayed: bool = False) -> str:
+    """``registrerat #9 (HSN 2024-02-28 § 15): ...``: what one entry a command wrote says."""
+    if e.reference:
+        if replayed:
+            return t("already recorded #{seq} ({reference}): {summary}", seq=e.seq, reference=e.reference,
+                     summary=summary)
+        return t("recorded #{seq} ({reference}): {summary}", seq=e.seq, reference=e.reference, summary=summary)
+    if replayed:
+        return t("already recorded #{seq}: {summary}", seq=e.seq, summary=summary)
+    return t("recorded #{seq}: {summary}", seq=e.seq, summary=summary)
 
 
-def print_history(entries: "list[Entry]") -> None:
+def print_history(entries: "list[Entry]", definition: "Definition | None" = None) -> None:
+    """The log as a table; what each entry did in words, wrapped to the terminal, never cut off.
+
+    An entry is dated by its decision's reference (which holds the meeting's date), else by its
+    own date; who entered it, and when, share one column, so that 80 columns leave room for what.
+    """
     from workflow.core.present import entry_summary
 
-    table(["#", "EFFECTIVE", "DECISION", "WHAT", "BY", "ENTERED", "ENTERED BY"], [
-        (e.seq, e.effective or "", e.reference or "", _clip(entry_summary(e), 110), e.actor, e.recorded_at[:19],
-         e.recorded_by or "?")
-        for e in entries
-    ])
+    def decision(e: "Entry") -> str:
+        if e.reference and e.effective and not str(e.reference).split(" § ")[0].endswith(e.effective):
+            return f"{e.reference} ({e.effective})"
+        return e.reference or e.effective or ""
 
+    table([t("#"), t("DECISION"), t("WHAT"), t("BY"), t("ENTERED")], [
+        (e.seq, decision(e), entry_summary(e, definition), e.actor,
+         f"{e.recorded_at[:16].replace('T', ' ')} {e.recorded_by or '?'}")
+        for e in entries
+    ], wrap=[2, 3, 4])
 
 
 def _register_acts() -> None:

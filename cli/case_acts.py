@@ -6,21 +6,29 @@ decisions, links between cases, child cases, and the posting of minutes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from workflow_cli.case import actor_option
 from workflow_cli.context import Context, emit_json, field_options, given_fields, json_option, pass_context
 
+from workflow.i18n import t
 
-def _report(rec: object, as_json: bool) -> None:
+if TYPE_CHECKING:
+    from workflow.api import Recorded
+
+
+def _report(ctx: Context, rec: "Recorded", as_json: bool) -> None:
+    from workflow_cli.case import recorded_line
+
     from workflow.core.present import entry_summary
 
     if as_json:
-        emit_json({"case": rec.case.to_json(), "entries": [e.to_json() for e in rec.entries]})  # type: ignore[attr-defined]
+        emit_json({"case": rec.case.to_json(), "entries": [e.to_json() for e in rec.entries]})
         return
-    for e in rec.entries:  # type: ignore[attr-defined]
-        click.echo(f"recorded #{e.seq} {e.reference or ''}: {entry_summary(e)}")
+    d = ctx.workflow.definition_of(rec.case)
+    for e in rec.entries:
+        click.echo(recorded_line(e, entry_summary(e, d), replayed=rec.replayed))
 
 
 @click.command()
@@ -70,7 +78,12 @@ def propose(ctx: Context, key: str, proposer: str, to_body: str, date: str | Non
                    for i, (trigger, _, text) in enumerate(steps)],
         **given_fields(fields),
     }, actor=actor)
-    _report(wf.propose(key, proposal), as_json)
+    rec = wf.propose(key, proposal)
+    _report(ctx, rec, as_json)
+    if not as_json:
+        pid = rec.entries[0].payload.get("id", "") if rec.entries else ""
+        click.echo(t("proposal {id} awaits the decision of {body}; 'wf case show {case}' shows it", id=pid,
+                     body=to_body, case=rec.case.id))
 
 
 @click.command("proposal-outcome")
@@ -89,7 +102,7 @@ def proposal_outcome(ctx: Context, key: str, proposal_id: str, outcome: str, ref
 
     rec = ctx.workflow.proposal_outcome(key, proposal_id, DecisionRef.parse(reference), outcome, actor=actor,
                                         next_meeting=PartialDate.parse(next_meeting) if next_meeting else None)
-    _report(rec, as_json)
+    _report(ctx, rec, as_json)
 
 
 @click.command()
@@ -108,7 +121,7 @@ def delegate(ctx: Context, key: str, task: str, to: str, may_subdelegate: bool, 
 
     rec = ctx.workflow.delegate(key, task, to, actor=actor, may_subdelegate=may_subdelegate,
                                 effective=PartialDate.parse(date) if date else None)
-    _report(rec, as_json)
+    _report(ctx, rec, as_json)
 
 
 @click.command("report-urgent")
@@ -123,7 +136,7 @@ def report_urgent(ctx: Context, key: str, reference: str, which: str | None, act
     """Record that the chair's urgent decisions were reported to the body (KL 6 kap. 39 §)."""
     from workflow.core.decisions import DecisionRef
 
-    _report(ctx.workflow.report_urgent(key, DecisionRef.parse(reference), actor=actor, which=which), as_json)
+    _report(ctx, ctx.workflow.report_urgent(key, DecisionRef.parse(reference), actor=actor, which=which), as_json)
 
 
 @click.command()
@@ -136,7 +149,10 @@ def report_urgent(ctx: Context, key: str, reference: str, which: str | None, act
 def link(ctx: Context, key: str, other: str, relation: str, actor: str) -> None:
     """Link two cases, in both directions."""
     a, b = ctx.workflow.link(key, other, relation, actor=actor)
-    click.echo(f"linked {a.case.label} -> {b.case.label} ({relation}) and back")
+    from workflow.core.present import relation_text
+
+    click.echo(t("linked {case} -> {other} ({relation}) and back", case=a.case.label, other=b.case.label,
+                 relation=relation_text(relation)))
 
 
 @click.command("open-child")
@@ -156,7 +172,8 @@ def open_child(ctx: Context, parent: str, definition_id: str, title: str, number
     if as_json:
         emit_json(child.to_json())
     else:
-        click.echo(f"opened case {child.id} ({child.label}) as a child of {parent}")
+        click.echo(t("opened case {id} ({label}) as a child of {parent}", id=child.id, label=child.label,
+                     parent=parent))
 
 
 @click.command()
@@ -171,10 +188,12 @@ def posted(ctx: Context, key: str, reference: str, posted: str, actor: str, as_j
     from workflow.core.decisions import DecisionRef, PartialDate
 
     rec = ctx.workflow.minutes_posted(key, DecisionRef.parse(reference), PartialDate.parse(posted), actor=actor)
-    _report(rec, as_json)
+    _report(ctx, rec, as_json)
     if not as_json:
         appeal = rec.case.data["appeals"][str(DecisionRef.parse(reference))]
-        click.echo(f"last day to appeal: {appeal['last_day']}")
+        from workflow.i18n import format_date
+
+        click.echo(t("last day to appeal: {date}", date=format_date(appeal["last_day"])))
 
 
 COMMANDS = (propose, proposal_outcome, delegate, report_urgent, link, open_child, posted)

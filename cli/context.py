@@ -68,17 +68,125 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A plain text table, columns as wide as their widest cell."""
-    rows = [["" if c is None else str(c) for c in r] for r in rows]
-    if not rows:
-        click.echo("(none)")
+def terminal_width() -> int | None:
+    """How wide a table may be: ``COLUMNS`` if set, else the terminal's; None (no limit) when the
+    output goes to a file or a program, so that a line grep finds is whole."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    import sys
+
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
+
+class _Column:
+    """What one column of a table needs to be narrowed: its natural width, and the floors below
+    which wrapping it would break its heading's or its cells' words."""
+
+    def __init__(self, heading: str, cells: list[str]) -> None:
+        lines = [heading, *(x for c in cells for x in c.splitlines() or [""])]
+        self.width = max(len(x) for x in lines)
+        self.heading_word = max((len(w) for w in heading.split()), default=0)
+        self.heading = len(heading)
+        self.word = max((len(w) for x in lines[1:] for w in x.split()), default=0)
+
+
+def _floors(columns: list[_Column], main: int | None, hard: bool) -> list[int]:
+    """How narrow each column may become: comfortably (its heading whole, 12 characters, the main text
+    column 24), or, when even that does not fit, ``hard`` (its heading wrapped); never so narrow that
+    a word of up to 20 characters is broken. A table of long ids may still be wider than asked."""
+    if hard:
+        return [min(c.width, max(c.heading_word, min(c.word, 20))) for c in columns]
+    return [min(c.width, max(c.heading, 24 if i == main else 12, min(c.word, 20))) for i, c in enumerate(columns)]
+
+
+def _fit(columns: list[_Column], wrap: Sequence[int] | None, limit: int) -> list[int]:
+    """Narrow the text columns until the table fits ``limit``; columns not named are never narrowed.
+
+    With ``wrap`` (the main text column first), the last named gives first, each down to its floor
+    before the one named before it gives anything, so the main column keeps the most room; without,
+    any column but the first may give, the widest first.
+    """
+    widths = [c.width for c in columns]
+    over = sum(widths) + 2 * (len(widths) - 1) - limit
+    order = list(wrap) if wrap is not None else list(range(1, len(columns)))
+    for hard in (False, True):
+        floors = _floors(columns, order[0] if wrap is not None and order else None, hard)
+        if wrap is not None:
+            for i in reversed(order):
+                give = min(max(over, 0), max(0, widths[i] - floors[i]))
+                widths[i] -= give
+                over -= give
+        else:
+            while over > 0:
+                candidates = [i for i in order if widths[i] > floors[i]]
+                if not candidates:
+                    break
+                i = max(candidates, key=lambda k: (widths[k], -k))
+                widths[i] -= 1
+                over -= 1
+        if over <= 0:
+            break
+    return widths
+
+
+def _lines(cell: str, width: int) -> list[str]:
+    """A cell's lines at ``width``: its own lines, each wrapped at spaces (a word longer than the
+    column is broken only when the column could not be made wide enough for it)."""
+    import textwrap
+
+    out: list[str] = []
+    for line in cell.splitlines() or [""]:
+        out += textwrap.wrap(line, width, break_on_hyphens=False) or [""] if len(line) > width else [line]
+    return out
+
+
+def paragraph(text: str, indent: str = "", hanging: str | None = None) -> None:
+    """A line of prose, wrapped at spaces to :func:`terminal_width` (continuation lines indented by
+    ``hanging``, default ``indent``); whole when the output goes to a file or a program."""
+    import textwrap
+
+    width = terminal_width()
+    if width is None or len(indent) + len(text) <= width:
+        click.echo(indent + text)
         return
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    click.echo(textwrap.fill(text, width, initial_indent=indent, subsequent_indent=hanging or indent,
+                             break_on_hyphens=False, break_long_words=False))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, wrap: Sequence[int] | None = None) -> None:
+    """A plain text table, columns as wide as their widest cell, fitted to the terminal.
+
+    When it is wider than :func:`terminal_width`, the columns ``wrap`` names (text, never ids;
+    the main one first; by default any column but the first, the widest first) are narrowed and
+    their cells -- and headings -- wrapped onto further lines: nothing is cut off. A cell may hold
+    several lines (diary numbers, one a line).
+    """
+    from workflow.i18n import t
+
+    cells = [["" if c is None else str(c) for c in r] for r in rows]
+    if not cells:
+        click.echo(t("(none)"))
+        return
+    columns = [_Column(h, [r[i] for r in cells]) for i, h in enumerate(headers)]
+    limit = terminal_width()
+    widths = _fit(columns, wrap, limit) if limit is not None else [c.width for c in columns]
+
+    def line(parts: Sequence[list[str]]) -> None:
+        for k in range(max(len(p) for p in parts)):
+            click.echo("  ".join((p[k] if k < len(p) else "").ljust(w)
+                                 for p, w in zip(parts, widths, strict=True)).rstrip())
+
+    line([_lines(h, w) for h, w in zip(headers, widths, strict=True)])
     click.echo("  ".join("-" * w for w in widths))
-    for r in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for r in cells:
+        line([_lines(c, w) for c, w in zip(r, widths, strict=True)])
 
 
 def field_options(*names: str, **helps: str) -> Callable[[F], F]:

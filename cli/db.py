@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from workflow_cli.context import Context, emit_json, json_option, pass_context
 
+from workflow.i18n import t
+
 
 @click.group()
 def db() -> None:
@@ -28,7 +30,9 @@ def status(ctx: Context, as_json: bool) -> None:
     if as_json:
         emit_json({"current": current, "head": HEAD_REVISION, "state": state})
     else:
-        click.echo(f"schema {current or '(none)'}; this program needs {HEAD_REVISION}: {state}")
+        words = {"up to date": t("up to date"), "empty": t("empty"), "needs upgrade": t("needs upgrade")}
+        click.echo(t("schema {current}; this program needs {head}: {state}", current=current or t("(none)"),
+                     head=HEAD_REVISION, state=words[state]))
 
 
 @db.command()
@@ -44,7 +48,7 @@ def upgrade(ctx: Context) -> None:
         store.upgrade()
     finally:
         store.close()
-    click.echo(f"schema {before or '(none)'} -> {HEAD_REVISION}")
+    click.echo(t("schema {before} -> {head}", before=before or t("(none)"), head=HEAD_REVISION))
 
 
 @db.group()
@@ -78,9 +82,9 @@ def roles_init(ctx: Context, prefix: str, admins: tuple[str, ...], registrars: t
     finally:
         store.close()
     enabled = ctx.workflow.enable_roles()
-    click.echo("roles: " + ", ".join(names.values()))
+    click.echo(t("roles: {names}", names=", ".join(names.values())))
     for kind, logins in (("admin", admins), ("registrar", registrars), ("reader", readers)):
         for login in logins:
             click.echo(f"{login}: {names[kind]}")
     if enabled:
-        click.echo("roles are now enabled in the register: only those granted a role may record")
+        click.echo(t("roles are now enabled in the register: only those granted a role may record"))

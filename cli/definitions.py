@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from workflow_cli.context import LazyCommands, emit_json, json_option, table
 
+from workflow.i18n import language, set_language, t
+
 
 @click.group(cls=LazyCommands, lazy={
     "export": ("workflow_cli.exchange", "definitions_export", "Export a definition as BPMN 2.0 (with its diagram)."),
@@ -30,16 +32,18 @@ def list_(as_json: bool) -> None:
                     "states": len(d.states), "transitions": len(d.transitions), "source": d.source}
                    for d in found])
         return
-    table(["ID", "VERSION", "NAME", "STATES", "STEPS", "FILE"],
-          [(d.id, d.version, d.label.sv, len(d.states), len(d.transitions), d.source) for d in found])
+    table([t("ID"), t("VERSION"), t("NAME"), t("STATES"), t("STEPS"), t("FILE")],
+          [(d.id, d.version, d.label.get(language()), len(d.states), len(d.transitions), d.source) for d in found],
+          wrap=[2, 5])
 
 
 @definitions.command()
 @click.argument("definition_id")
 @click.option("--version", type=int, help="A version other than the newest.")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--lang", type=click.Choice(["sv", "en"]), default=None,
+              help="Language of the output (default: wf --lang, WF_LANG, the locale, sv).")
 @json_option
-def show(definition_id: str, version: int | None, lang: str, as_json: bool) -> None:
+def show(definition_id: str, version: int | None, lang: str | None, as_json: bool) -> None:
     """States, steps, bodies and due dates of one definition."""
     from workflow.core.present import definition_json
 
@@ -47,25 +51,33 @@ def show(definition_id: str, version: int | None, lang: str, as_json: bool) -> N
     if as_json:
         emit_json(definition_json(d))
         return
-    click.echo(f"{d.id} v{d.version}: {d.label.get(lang)}")
+    if lang is not None:
+        set_language(lang)
+    from workflow_cli.case import needs_text
+
+    from workflow.core.present import due_label, state_label
+
+    lang = language()
+    click.echo(f"{d.label.get(lang)} ({d.id} v{d.version})")
     if d.description:
-        click.echo(d.description)
+        click.echo(d.description)  # written in the definition's one language
     if d.parties:
-        click.echo("\nParties and bodies:")
+        click.echo("\n" + t("Parties and bodies:"))
         for p in d.parties.values():
             bodies = ", ".join(f"{b} ({d.bodies[b].label.get(lang)})" for b in p.bodies)
-            click.echo(f"  {p.id}: {p.name} -- {bodies}")
-    click.echo("\nStates:")
-    table(["STATE", "NAME", "KIND"], [
-        (s.id, s.label.get(lang), "initial" if s.initial else "final" if s.final else "")
+            click.echo(f"  {p.name} ({p.id}): {bodies}")
+    click.echo("\n" + t("States:"))
+    table([t("NAME"), t("KIND"), t("ID")], [
+        (s.label.get(lang), t("initial") if s.initial else t("final") if s.final else "", s.id)
         for s in d.states.values()
-    ])
-    click.echo("\nSteps:")
-    table(["TRIGGER", "FROM", "TO", "BODIES", "JOINT", "REQUIRES", "SETS DUE"], [
-        (t.trigger, ",".join(t.sources), t.dest, ",".join(t.bodies), ",".join(t.joint),
-         ",".join(sorted(t.requires)), ",".join(t.sets_due))
-        for t in d.transitions
-    ])
+    ], wrap=[0])
+    click.echo("\n" + t("Steps:"))
+    table([t("STEP"), t("FROM"), t("TO"), t("BODIES"), t("JOINT"), t("NEEDS"), t("SETS DUE"), t("TRIGGER")], [
+        (tr.label.get(lang), ", ".join(state_label(d, x) for x in tr.sources),
+         state_label(d, tr.dest) if tr.dest in d.states else tr.dest, ", ".join(tr.bodies), ", ".join(tr.joint),
+         needs_text(sorted(tr.requires)), ", ".join(due_label(d, x) for x in tr.sets_due), tr.trigger)
+        for tr in d.transitions
+    ], wrap=[0, 1, 2, 5, 6])
 
 
 @definitions.command()
@@ -81,9 +93,10 @@ def validate(files: tuple[str, ...]) -> None:
             d = load_file(f)
         except InvalidDefinition as e:
             failed += 1
-            click.echo(f"invalid: {e}", err=True)
+            click.echo(t("invalid: {error}", error=e), err=True)
         else:
-            click.echo(f"ok: {f}: {d.id} v{d.version}, {len(d.states)} states, {len(d.transitions)} steps")
+            click.echo(t("ok: {file}: {id} v{version}, {states} states, {steps} steps", file=f, id=d.id,
+                         version=d.version, states=len(d.states), steps=len(d.transitions)))
     if failed:
         raise InvalidDefinition(
             f"{failed} of {len(files)} file(s)", None, "validate", "see the messages above"

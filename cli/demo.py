@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from workflow_cli.context import Context, pass_context
 
+from workflow.i18n import t
+
 
 @click.command()
 @click.option("--today", metavar="DATE", help="What day it is, for overdue due dates.")
@@ -24,21 +26,23 @@ def demo(ctx: Context, today: str | None) -> None:
 
     wf = run.fresh_demo_workflow(ctx.database_url)
     ctx._workflow = wf
-    click.echo(f"database: {run.describe(wf)}")
+    click.echo(t("database: {url}", url=run.describe(wf)))
     day = _today(today)
     for case, _recorded in run.replay_demo(wf):
         d = wf.definition_of(case)
         click.echo("\n" + "=" * 78)
         history = wf.history(case)
-        print_case(case, d, case_json(case, d, engine.possibilities(d, case), day, history))
-        click.echo("\nHistory:")
-        print_history(history)
+        print_case(case, d, case_json(case, d, engine.possibilities(d, case), day, history), entries=history)
+        click.echo("\n" + t("History:"))
+        print_history(history, d)
     from workflow.documents.context import meeting_context, text
 
     planned = run.plan_demo_meeting(wf)
     click.echo("\n" + "=" * 78)
     click.echo(text(meeting_context(wf, planned, "agenda")), nl=False)
     report = wf.verify()
-    click.echo(f"\naudit log: {report.cases} case(s), {report.entries} entries, "
-               f"{'verified' if report.ok else 'DOES NOT VERIFY'}")
+    click.echo("\n" + (t("audit log: {cases} case(s), {entries} entries, verified", cases=report.cases,
+                         entries=report.entries) if report.ok else
+                       t("audit log: {cases} case(s), {entries} entries, DOES NOT VERIFY", cases=report.cases,
+                         entries=report.entries)))
     report.raise_for_problems()

@@ -30,6 +30,8 @@ INTERNAL_ERROR = 70
 USAGE_ERROR = 2
 
 # What to run, for errors whose remedy is a command of this CLI (the library does not name commands).
+# Errors are in English, as the library's messages are (they are not yet in the catalogues): a line
+# half in Swedish would be worse than one in English.
 _REMEDIES = {
     "SchemaOutdated": "run 'wf db upgrade'",
     "GraphvizMissing": "or use --format dot or --format mermaid",
@@ -61,6 +63,16 @@ def exit_code_table() -> list[tuple[int, str]]:
                    (INTERNAL_ERROR, "internal error (a bug; WF_DEBUG=1 shows the traceback)")])
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so that flushing what is left at exit
+    raises no second BrokenPipeError (the recipe of Python's documentation of SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (captured output): nothing to flush to a pipe
+        pass
+
+
 class LazyGroup(LazyCommands):
     """The root group: lazy subcommands, and the one place errors become exit codes."""
 
@@ -70,6 +82,9 @@ class LazyGroup(LazyCommands):
         except WorkflowError as e:
             click.echo(f"error: {message(e)}", err=True)
             ctx.exit(e.exit_code)
+        except BrokenPipeError:  # the reader has gone (wf case show X | head -1): nothing more to say
+            _quiet_stdout()
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("interrupted; nothing half-written was kept", err=True)
             ctx.exit(130)
@@ -107,7 +122,11 @@ def cli(ctx: click.Context, database_url: str | None, lang: str | None) -> None:
 
 
 def main() -> None:
-    cli.main(prog_name="wf")
+    try:
+        cli.main(prog_name="wf")
+    except BrokenPipeError:  # while Click writes help or a usage error to a closed pipe
+        _quiet_stdout()
+        sys.exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from workflow_cli.context import Context, emit_json, json_option, pass_context, table
 
+from workflow.i18n import t
+
 
 @click.group()
 def roles() -> None:
@@ -24,9 +26,9 @@ def roles() -> None:
 def enable(ctx: Context) -> None:
     """Enable roles on this register, for good."""
     if ctx.workflow.enable_roles():
-        click.echo("roles enabled: from now on only those granted a role may record")
+        click.echo(t("roles enabled: from now on only those granted a role may record"))
     else:
-        click.echo("roles were already enabled")
+        click.echo(t("roles were already enabled"))
 
 
 @roles.command()
@@ -37,11 +39,11 @@ def grant(ctx: Context, who: str, role: str) -> None:
     """Give LOGIN the ROLE (one the definitions declare, or 'admin' or 'service')."""
     enabled = ctx.workflow.access().enabled
     if not ctx.workflow.grant_role(who, role):
-        click.echo(f"{who.strip()} already holds {role.strip()}")
+        click.echo(t("{login} already holds {role}", login=who.strip(), role=role.strip()))
         return
-    click.echo(f"granted {role.strip()} to {who.strip()}")
+    click.echo(t("granted {role} to {login}", role=role.strip(), login=who.strip()))
     if not enabled:
-        click.echo("roles are now enabled on this register: only those granted a role may record", err=True)
+        click.echo(t("roles are now enabled on this register: only those granted a role may record"), err=True)
 
 
 @roles.command()
@@ -54,7 +56,7 @@ def revoke(ctx: Context, who: str, role: str) -> None:
 
     if not ctx.workflow.revoke_role(who, role):
         raise NotFound(f"{who.strip()!r} holds no role {role.strip()!r}")
-    click.echo(f"revoked {role.strip()} from {who.strip()}")
+    click.echo(t("revoked {role} from {login}", role=role.strip(), login=who.strip()))
 
 
 @roles.command("list")
@@ -69,7 +71,7 @@ def list_(ctx: Context, as_json: bool) -> None:
                    "roles": {actor: sorted(r) for actor, r in sorted(access.grants.items())}})
         return
     if not access.enabled:
-        click.echo("roles are not enabled: this register is its owner's alone"
-                   + (" (yours)" if who.owner else ""))
+        click.echo(t("roles are not enabled: this register is its owner's alone (yours)") if who.owner
+                   else t("roles are not enabled: this register is its owner's alone"))
         return
-    table(["LOGIN", "ROLES"], [(actor, ", ".join(sorted(r))) for actor, r in sorted(access.grants.items())])
+    table([t("LOGIN"), t("ROLES")], [(actor, ", ".join(sorted(r))) for actor, r in sorted(access.grants.items())])

@@ -19,6 +19,12 @@ from workflow import Decision, DecisionRef, Workflow
 from workflow.core.errors import PermissionDenied
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read wf's English output (as wf --lang en); tests/test_i18n.py reads the Swedish."""
+    monkeypatch.setenv("WF_LANG", "en")
+
+
 def _as(db_url: str, clock: Any, user: str) -> Workflow:
     return Workflow(db_url, clock=clock, user=user)
 

@@ -9,6 +9,12 @@ import pytest
 
 from tests.conftest import Cli, dump
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read wf's English output (as wf --lang en); tests/test_i18n.py reads the Swedish."""
+    monkeypatch.setenv("WF_LANG", "en")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -23,7 +29,7 @@ def test_definitions_list_show_validate(cli: Cli) -> None:
     assert "systemledning" in out and "finansiering" in out
     listed = json.loads(cli("definitions", "list", "--json").output)
     assert {d["id"] for d in listed} >= {"systemledning", "finansiering"}
-    shown = cli("definitions", "show", "systemledning").output
+    shown = cli("definitions", "show", "systemledning", "--lang", "sv").output
     assert "Förstudie med handlingsplan" in shown and "commission_pre_study" in shown
     assert "Pre-study with action plan" in cli("definitions", "show", "systemledning", "--lang", "en").output
     data = json.loads(cli("definitions", "show", "finansiering", "--json").output)
@@ -43,9 +49,10 @@ def test_the_path_of_a_case_through_the_cli(cli: Cli) -> None:
     out = cli("case", "advance", "HSN 501-2023", "commission_pre_study", "--decision", "HSN 2023",
               "--due", "report_back=HSN@2023-12", "--proposed-by", "HSN-AU",
               "--basis", "Tjänsteskrivelse", "--to", "Hälso- och sjukvårdsdirektören").output
-    assert "awaiting kommun" in out
+    assert "awaiting Dorotea kommun" in out
     shown = cli("case", "show", "KS-2023-0136-106").output
-    assert "decided by region (HSN 2023); awaiting kommun" in shown and "HSN meeting 2023-12" in shown
+    assert "decided by Region Västerbotten (HSN 2023); awaiting Dorotea kommun" in shown
+    assert "HSN's meeting 2023-12" in shown
     cli("case", "advance", "KS-2023-0136-106", "commission_pre_study", "--decision", "KS 2023")
     cli("case", "advance", cid, "postpone", "--decision", "KF 2023-12-04 § 102", "--due", "report_back=2024-02",
         "--note", "Uppdragsledaren anställdes först i september.")
@@ -57,7 +64,7 @@ def test_the_path_of_a_case_through_the_cli(cli: Cli) -> None:
     history = cli("case", "history", cid).output
     for ref in ("HSN 2023", "KS 2023", "KF 2023-12-04 § 102", "HSN 2024-02-28 § 15"):
         assert ref in history
-    assert "moved HSN meeting 2023-12 -> 2024-02" in history and "note: Piloten startar i mars." in history
+    assert "moved from HSN's meeting in December 2023 to February 2024" in history and "note: Piloten startar i mars." in history
     entries = json.loads(cli("case", "history", cid, "--json").output)
     assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
     assert entries[1]["payload"]["recipients"] == ["Hälso- och sjukvårdsdirektören"]
@@ -85,8 +92,8 @@ def test_demo_replays_both_seed_cases(tmp_path: Path) -> None:
                 "HSN 2022-09-22 § 142", "HSN 2023 § 30"):
         assert ref in out, ref
     assert "verified" in out
-    assert "pilot" in cli("case", "show", "HSN 501-2023").output
-    assert "financed" in cli("case", "show", "HSN 801-2022").output
+    assert "State:        Pilot" in cli("case", "show", "HSN 501-2023").output
+    assert "State:        Financing granted" in cli("case", "show", "HSN 801-2022").output
     cli("demo")  # an earlier demo is replaced, not duplicated
     assert len(json.loads(cli("case", "list", "--json").output)) == 6  # two cases, a related one, three sub-studies
 
@@ -163,22 +170,22 @@ def test_demo_shows_what_the_seeds_say(tmp_path: Path) -> None:
     shown = cli("case", "show", "HSN 501-2023", "--today", "2026-04-01").output
     assert shown == cli("case", "show", "KS-2023-0136-106", "--today", "2026-04-01").output
     for words in (
-        "Phase:        pilot",
-        "Proposal P2 (PENDING): HSN-AU 2026-03-23 to HSN meeting 2026-05-08",
-        "HSN 2023             commission_pre_study  region",
-        "KS 2023              commission_pre_study  kommun",
-        "investigation      2027-09                 proposed (P2)",
-        "consequence_study  2027-09                 proposed (P2)",
-        "HSN 2026-03-12  postpone  NOT YET REPORTED",
-        "pilot: HSN (HSN 2024-02-28 § 15) -> Hälso- och sjukvårdsdirektören",
-        "related: demo-sjukstugemodellen Fallstudie med fokus på sjukstugemodellen",
-        "assigns investigation to Hälso- och sjukvårdsdirektören (may sub-delegate)",
+        "State:        Pilot",
+        "Proposal P2 (PENDING): HSN-AU 23 March 2026 to HSN meeting 8 May 2026",
+        "HSN 2023             Commission a pre-study  Region Västerbotten  HSN-AU",
+        "KS 2023              Commission a pre-study  Dorotea kommun",
+        "In-depth investigation due     2027-09                   proposed (P2)",
+        "Consequence investigation due  2027-09                   proposed (P2)",
+        "HSN 2026-03-12  Postpone a report-back  NOT YET REPORTED",
+        "Pilot: HSN (HSN 2024-02-28 § 15) -> Hälso- och sjukvårdsdirektören",
+        "related case: demo-sjukstugemodellen Fallstudie med fokus på sjukstugemodellen",
+        "assigns In-depth investigation to Hälso- och sjukvårdsdirektören (may sub-delegate)",
     ):
         assert words in shown, words
     governo = cli("case", "show", "HSN 801-2022").output
-    assert "HSN 2023 § 30: 1800000 SEK (ceiling 1800000 SEK)" in governo
-    assert governo.count("child: demo-governo-") == 3
+    assert "HSN 2023 § 30: SEK 1,800,000 (ceiling SEK 1,800,000)" in governo
+    assert governo.count("child case: demo-governo-") == 3
     history = cli("case", "history", "HSN 501-2023").output
-    assert "due date report_back moved HSN meeting 2023-12 -> 2024-02" in history
+    assert "Report-back: moved from HSN's meeting in December 2023 to February 2024" in history
     assert "KS 2023" in history and "2023-12-04" in history
     assert "ok: 6 case(s)" in cli("audit", "verify").output

@@ -17,6 +17,12 @@ import pytest
 
 from tests.conftest import Cli, _pg_database, dump
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read wf's English output (as wf --lang en); tests/test_i18n.py reads the Swedish."""
+    monkeypatch.setenv("WF_LANG", "en")
+
 DNR = "HSN 501-2023"
 
 

@@ -17,6 +17,12 @@ from workflow.core.decisions import Assignment, PartialDate, Proposal, ProposalP
 from workflow.core.errors import DecisionRefused, InvalidInput, NotFound
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read wf's English output (as wf --lang en); tests/test_i18n.py reads the Swedish."""
+    monkeypatch.setenv("WF_LANG", "en")
+
+
 def opened(cli: Cli, *extra: str) -> str:
     out = cli("case", "open", "systemledning", "--date", "2021", "--title", "Systemledning", "--dnr", "HSN 501-2023",
               "--dnr", "KS-2023-0136-106", *extra, "--json")
@@ -43,7 +49,8 @@ def test_joint_decision_in_either_order(cli: Cli, order: tuple[str, str]) -> Non
     assert view["awaiting"] == [{"trigger": "commission_pre_study",
                                  "decided": [{"party": first_party, "reference": order[0], "outcome": "yes"}],
                                  "awaiting": [other]}]
-    assert f"awaiting {other}" in cli("case", "show", cid).output
+    names = {"region": "Region Västerbotten", "kommun": "Dorotea kommun"}
+    assert f"awaiting {names[other]}" in cli("case", "show", cid).output
     cli("case", "advance", cid, "commission_pre_study", "--decision", order[1])
     view = json.loads(cli("case", "show", cid, "--json").output)
     assert view["state"] == "pre_study" and view["awaiting"] == []
@@ -100,7 +107,7 @@ def test_the_due_calendar_is_read_back_by_a_real_icalendar_parser(cli: Cli, tmp_
     cli("case", "advance", cid, "postpone", "--decision", "HSN 2026-03-12", "--urgent",
         "--due", "report_back=HSN@2026-05-08", "--note", 'Ordförandebeslut; "brådskande", med komma, och\nny rad')
     path = tmp_path / "due.ics"
-    cli("due", "--today", "2026-04-01", "--ics", str(path))
+    cli("--lang", "sv", "due", "--today", "2026-04-01", "--ics", str(path))
     calendar = icalendar.Calendar.from_ical(path.read_bytes())
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
     assert set(events) == {f"{cid}-pilot_end@kansli-workflow", f"{cid}-report_back@kansli-workflow",
@@ -110,7 +117,7 @@ def test_the_due_calendar_is_read_back_by_a_real_icalendar_parser(cli: Cli, tmp_
     assert str(pilot["SUMMARY"]) == "Pilotperiodens slut: Systemledning (HSN 501-2023)"
     report = events[f"{cid}-report_back@kansli-workflow"]
     assert report.decoded("DTSTART") == dt.date(2026, 5, 8)
-    assert "HSN meeting 2026-05-08" in str(report["DESCRIPTION"])
+    assert "HSN:s sammanträde 8 maj 2026" in str(report["DESCRIPTION"])
     assert "KS-2023-0136-106" in str(report["DESCRIPTION"])
     assert all(len(line.encode()) <= 75 for line in path.read_bytes().decode().split("\r\n"))
 
@@ -119,7 +126,7 @@ def test_an_unreported_urgent_decision_is_listed_until_reported(cli: Cli) -> Non
     cid = in_pilot(cli)
     cli("case", "advance", cid, "postpone", "--decision", "HSN 2026-03-12", "--urgent", "--due", "report_back=HSN@2026-05-08")
     assert "NOT YET REPORTED" in cli("case", "show", cid).output
-    items = json.loads(cli("due", "--format", "json", "--today", "2026-04-01").output)
+    items = json.loads(cli("--lang", "sv", "due", "--format", "json", "--today", "2026-04-01").output)
     assert [i["what"] for i in items if i["kind"] == "urgent_report"] == ["Anmäl brådskande beslut HSN 2026-03-12 till HSN"]
     before = dump(cli.db_url)
     assert "before the urgent decision" in cli("case", "report-urgent", cid, "--decision", "HSN 2026-02-01 § 3", code=5).output
@@ -140,7 +147,7 @@ def test_delegation_chain_and_a_refused_sub_delegation(cli: Cli) -> None:
     assert "no assigned task 'audit'" in cli("case", "delegate", cid, "audit", "--to", "X", code=3).output
     assert dump(cli.db_url) == before
     shown = cli("case", "show", cid).output
-    assert ("pilot: HSN (HSN 2024-02-28 § 15) -> Hälso- och sjukvårdsdirektören (may sub-delegate) -> "
+    assert ("Pilot: HSN (HSN 2024-02-28 § 15) -> Hälso- och sjukvårdsdirektören (may sub-delegate) -> "
             "Isabelle Zemrén, områdeschef") in shown
 
 
@@ -177,7 +184,7 @@ def test_proposals_before_decisions(cli: Cli) -> None:
     assert (p["id"], p["status"], p["proposer"], p["to_body"], p["meeting"]) == ("P1", "pending", "HSN-AU", "HSN", "2026-05-08")
     assert p["points"][1]["due"] == [{"name": "pilot_end", "date": "2027-09", "meeting": None}]
     shown = cli("case", "show", cid).output
-    assert "Proposal P1 (PENDING): HSN-AU 2026-03-23 to HSN meeting 2026-05-08" in shown
+    assert "Proposal P1 (PENDING): HSN-AU 23 March 2026 to HSN meeting 8 May 2026" in shown
     assert "proposed (P1)" in shown
 
     cli("case", "proposal-outcome", cid, "P1", "postponed", "--decision", "HSN 2026-05-08 § 30", "--next-meeting", "2026-06-10")
@@ -216,7 +223,7 @@ def test_required_statements_and_amounts(wf: Workflow) -> None:
 def test_appeal_period_is_shown(cli: Cli) -> None:
     cid = in_pilot(cli)
     out = cli("case", "posted", cid, "--decision", "HSN 2024-02-28 § 15", "--posted", "2024-03-11").output
-    assert "last day to appeal: 2024-04-02" in out
+    assert "last day to appeal: 2 April 2024" in out
     view = json.loads(cli("case", "show", cid, "--json", "--today", "2024-04-02").output)
     assert view["appeals"] == [{"reference": "HSN 2024-02-28 § 15", "posted": "2024-03-11",
                                 "last_day": "2024-04-02", "legal_force": "appealable"}]

@@ -79,7 +79,7 @@ def opened(definition_id: str) -> tuple[Any, Any, list[Any]]:
 
 def trace_lines(entries: list[Any]) -> list[str]:
     return [
-        f"{e.seq:>2} {e.kind:<8} {e.effective or '':<10} {e.reference or '':<22} {e.from_state or '-'} -> {e.to_state} | {entry_summary(e)}"
+        f"{e.seq:>2} {e.kind:<8} {e.effective or '':<10} {e.reference or '':<22} {e.from_state or '-'} -> {e.to_state} | {entry_summary(e, lang='en')}"
         for e in entries
     ]
 

@@ -19,6 +19,12 @@ from tests.conftest import Cli, dump
 from tests.reliability.helpers import anomalies, finish, pre_study, start_together, worker
 from workflow import StorageError, Workflow
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read wf's English output (as wf --lang en); tests/test_i18n.py reads the Swedish."""
+    monkeypatch.setenv("WF_LANG", "en")
+
 WF = str(Path(sys.executable).with_name("wf"))
 POSTPONE = ("postpone", "--decision", "HSN 2024-01-15 § 7", "--due", "report_back=2031-03")
 

@@ -12,6 +12,12 @@ from tests.conftest import Cli, dump
 from tests.reliability.helpers import anomalies, pre_study
 from workflow import Decision, DecisionRef, DueSpec, InvalidInput, PermissionDenied, Workflow
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read wf's English output (as wf --lang en); tests/test_i18n.py reads the Swedish."""
+    monkeypatch.setenv("WF_LANG", "en")
+
 # -- idempotent retries -------------------------------------------------------------------
 
 
@@ -26,7 +32,7 @@ def test_request_id_records_once_via_cli(cli: Cli, wf: Any) -> None:
     assert not first["replayed"] and second["replayed"]
     assert second["entries"] == first["entries"]
     text = cli(*args[:-1]).output
-    assert text.startswith(f"already recorded #{first['entries'][0]['seq']} KF 2023-12-04 § 102")
+    assert text.startswith(f"already recorded #{first['entries'][0]['seq']} (KF 2023-12-04 § 102)")
 
     for other in (["--due", "report_back=2024-03"], ["--note", "something else"]):
         refused = cli(*args[:-1], *other, code=5)

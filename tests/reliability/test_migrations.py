@@ -12,6 +12,12 @@ from workflow import Decision, DecisionRef, DueSpec, StorageError, Workflow
 from workflow.store.repository import HEAD_REVISION, Store
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read wf's English output (as wf --lang en); tests/test_i18n.py reads the Swedish."""
+    monkeypatch.setenv("WF_LANG", "en")
+
+
 def _revisions() -> list[str]:
     """Every migration, oldest first, from Alembic's own script directory."""
     from pathlib import Path

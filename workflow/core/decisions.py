@@ -153,18 +153,42 @@ def parse_statements(texts: "tuple[str, ...] | list[str]") -> tuple[tuple[str, s
     return tuple(pairs)
 
 
+AMOUNT_MAX = Decimal(10) ** 12
+"""The largest amount a decision can grant: a thousand billion kronor, far above any budget."""
+_AMOUNT = re.compile(r"^\d+(?:\.\d+)?$")
+
+
 def parse_amount(text: str | int | float | Decimal | None) -> Decimal | None:
-    """An amount in SEK: ``1800000``, ``1 800 000``, ``1,8e6`` are refused if ambiguous."""
+    """An amount in kronor, as a secretary writes it: ``1800000``, ``1 800 000``, ``1800000,50``.
+
+    At most two decimals (öre), more than nothing and at most :data:`AMOUNT_MAX`; a sign, an
+    exponent (``1.8E+6``), ``NaN`` or a number out of range is refused, so that what is stored
+    is the amount as it reads (``1800000``), never a float's approximation or a notation.
+    """
     if text is None or text == "":
         return None
-    raw = str(text).replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
+    if isinstance(text, bool):
         raise InvalidInput(f"malformed amount {text!r}: write a number of kronor, e.g. 1800000")
-    if not value.is_finite() or value < 0:
-        raise InvalidInput(f"malformed amount {text!r}: must be a non-negative number")
-    return value
+    if isinstance(text, (Decimal, int, float)):  # a number from a program or a scenario's YAML
+        try:
+            value = Decimal(str(text))
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            raise InvalidInput(f"malformed amount {text!r}: write a number of kronor, e.g. 1800000")
+        shown = format(value, "f")
+    else:
+        shown = str(text).replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+        if not _AMOUNT.match(shown):
+            raise InvalidInput(f"malformed amount {text!r}: write a number of kronor, e.g. 1800000 or 1800000,50")
+        value = Decimal(shown)
+    if value <= 0 or value > AMOUNT_MAX:
+        raise InvalidInput(f"amount {text!r} out of range: more than 0 and at most 1 000 000 000 000 kronor")
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(f"malformed amount {text!r}: at most two decimals (öre)")
+    # The plain notation: whole kronor without decimals, else with öre (1.8E+6 -> 1800000, 10.5 -> 10.50)
+    plain = value.quantize(Decimal("0.01"))
+    return plain.quantize(Decimal(1)) if plain == plain.to_integral_value() else plain
 
 
 @dataclass(frozen=True)
