@@ -97,18 +97,17 @@ def due(ctx: Context, within: str | None, today: str | None, fmt: str, separator
         else:
             emit_json(items)
     elif fmt in ("csv", "xlsx"):
+        from workflow.core.present import state_label
         from workflow.exchange.csv_io import table_bytes
 
         def state(i: dict[str, Any]) -> str:
-            found = definitions.get(i["definition"])
-            s = found.states.get(i["state"]) if found is not None else None
-            return s.label.get(lang) if s is not None else str(i["state"])
+            return state_label(definitions.get(i["definition"]), i["state"], lang)
 
         headers = [t(h, lang) for h in ("Case id", "Diary numbers", "Title", "State", "What", "When", "Due on",
                                           "Overdue", "Kind")]
         kinds = {"urgent_report": t("urgent decision to report", lang), "due_date": t("due date", lang)}
         data = table_bytes(headers, [
-            [i["case_id"], "; ".join(i["diary_numbers"]), i["title"], state(i), i["what"], i["when"],
+            [i["case_id"], ", ".join(i["diary_numbers"]), i["title"], state(i), i["what"], i["when"],
              dt.date.fromisoformat(i["due_on"]) if i["kind"] == "due_date" else None, i["overdue"], kinds[i["kind"]]]
             for i in items
         ], fmt, delimiter=separator, lang=lang)

@@ -42,7 +42,7 @@ def test_english_on_request(demo: Any, cli: Any) -> None:
         out = cli(*args, "--today", TODAY).output
         assert [h for h in out.splitlines()[0].split(" ") if h] == ["DUE", "ON", "WHAT", "WHEN", "CASE", "TITLE",
                                                                     "STATUS"]
-        assert "OVERDUE" in out and "NOT REPORTED" in out and "HSN's meeting 8 May 2026" in out
+        assert "OVERDUE" in out and "NOT REPORTED" in out and "HSN's meeting on 8 May 2026" in out
 
 
 def test_json_keeps_its_keys(demo: Any, cli: Any) -> None:

@@ -47,16 +47,16 @@ def _sheet(data: bytes) -> list[tuple[Any, ...]]:
 
 def test_cases_csv_is_swedish_semicolon_separated_with_the_opening_dates_of_the_log(demo: Any) -> None:
     data = cases_csv(demo.cases(), dt.date(2026, 3, 23), wf=demo)
-    assert data.startswith(BOM + "Ärende-id;Diarienummer;Process;".encode())
+    assert data.startswith(BOM + "Ärende-id;Diarienummer;Ärendetyp;Processversion;".encode())
     by_id = {r["Ärende-id"]: r for r in _rows(data)}
     dorotea = by_id["demo-dorotea"]
-    assert dorotea["Diarienummer"] == "HSN 501-2023; KS-2023-0136-106"
+    assert dorotea["Diarienummer"] == "HSN 501-2023, KS-2023-0136-106"
     assert dorotea["Rubrik"] == "Gemensam systemledning i Dorotea"
-    assert dorotea["Process"] == "Gemensam systemledning" and dorotea["Läge"] == "Pilotprojekt"
+    assert dorotea["Ärendetyp"] == "Gemensam systemledning" and dorotea["Status"] == "Pilotprojekt"
     assert dorotea["Nästa bevakning"] == "Pilotperiodens slut" and dorotea["Försenad"] == "nej"
     # Opened as the log says (seed: 2023; 2022), not the day the demo was entered (2026-03-23).
     assert dorotea["Öppnat"] == "2023" and by_id["demo-governo"]["Öppnat"] == "2022"
-    assert by_id["demo-governo"]["Läge"] == "Finansiering beviljad"
+    assert by_id["demo-governo"]["Status"] == "Finansiering beviljad"
     # The comma on request.
     assert {r["Ärende-id"] for r in _rows(cases_csv(demo.cases(), wf=demo, delimiter=","), ",")} == set(by_id)
 
@@ -70,9 +70,9 @@ def test_english_on_request(demo: Any) -> None:
 def test_due_rows_csv_overdue(demo: Any) -> None:
     rows = _rows(due_rows_csv(demo.cases(), dt.date(2030, 1, 1), wf=demo))
     assert rows and all(r["Försenad"] in ("ja", "nej") for r in rows)
-    assert any(r["Försenad"] == "ja" for r in rows if r["Status"] == "öppen")
+    assert any(r["Försenad"] == "ja" for r in rows if r["Bevakningsstatus"] == "öppen")
     assert [r["Senast"] for r in rows] == sorted(r["Senast"] for r in rows)
-    report = next(r for r in rows if r["Bevakning"] == "Återrapportering" and r["Status"] == "öppen")
+    report = next(r for r in rows if r["Bevakning"] == "Återrapportering" and r["Bevakningsstatus"] == "öppen")
     assert report["När"] == "HSN:s sammanträde 8 maj 2026"
 
 
@@ -104,9 +104,9 @@ def test_wf_due_csv_and_xlsx(demo: Any, cli: Any, tmp_path: Path) -> None:
     out = cli("due", "--today", "2026-06-01", "--format", "csv").stdout_bytes
     rows = _rows(out)
     assert out.startswith(BOM) and b"\r\n" in out
-    assert list(rows[0]) == ["Ärende-id", "Diarienummer", "Rubrik", "Läge", "Vad", "När", "Senast", "Försenad", "Typ"]
+    assert list(rows[0]) == ["Ärende-id", "Diarienummer", "Rubrik", "Status", "Vad", "När", "Senast", "Försenad", "Typ"]
     report = next(r for r in rows if r["Vad"] == "Återrapportering")
-    assert report["Läge"] == "Pilotprojekt" and report["Försenad"] == "ja" and report["Senast"] == "2026-05-08"
+    assert report["Status"] == "Pilotprojekt" and report["Försenad"] == "ja" and report["Senast"] == "2026-05-08"
     assert report["När"] == "HSN:s sammanträde 8 maj 2026" and report["Typ"] == "bevakningsdatum"
     urgent = next(r for r in rows if r["Typ"] == "brådskande beslut att anmäla")
     assert urgent["Vad"] == "Anmäl brådskande beslut HSN 2026-03-12 till HSN" and urgent["Senast"] == ""
@@ -118,7 +118,7 @@ def test_wf_due_csv_and_xlsx(demo: Any, cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "bevakningar.xlsx"
     cli("due", "--today", "2026-06-01", "--format", "xlsx", "-o", str(path))
     sheet = _sheet(path.read_bytes())
-    assert sheet[0] == ("Ärende-id", "Diarienummer", "Rubrik", "Läge", "Vad", "När", "Senast", "Försenad", "Typ")
+    assert sheet[0] == ("Ärende-id", "Diarienummer", "Rubrik", "Status", "Vad", "När", "Senast", "Försenad", "Typ")
     report_row = next(r for r in sheet[1:] if r[4] == "Återrapportering")
     assert report_row[6] == dt.datetime(2026, 5, 8) and report_row[7] is True
 

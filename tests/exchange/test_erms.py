@@ -182,7 +182,7 @@ def test_withdrawn_case_names_its_proposals_links_urgent_and_joint_decisions(
     # Joint decisions name the parties, never their ids or a raw outcome.
     joint = _action(agg, "HSN 2023:").findtext("e:actionText", namespaces=NS)
     assert joint == ("HSN 2023: Uppdrag om förstudie; gemensamt beslut: Region Västerbotten har beslutat; "
-                     "inväntar Dorotea kommun; uppdrag till Hälso- och sjukvårdsdirektören "
+                     "inväntar Dorotea kommun; uppdrag till Hälso- och sjukvårdsdirektören (Förstudie med handlingsplan) "
                      "(beslutsdatum 2023, endast år känt)")
     # The chair's urgent decision: in words, by its agent's role and as a keyword of the decision record.
     urgent = _action(agg, "HSN 2026-03-12:")
@@ -195,7 +195,10 @@ def test_withdrawn_case_names_its_proposals_links_urgent_and_joint_decisions(
     assert [k.text for k in record.findall("e:keywords/e:keyword", NS)] == ["brådskande beslut"]
     assert [k.text for k in agg.findall("e:keywords/e:keyword", NS)] == ["brådskande beslut"]
     moved = _action(agg, "Återrapportering: bevakning flyttad (tidigare januari 2026)")
-    assert moved.findtext("e:actionDue", namespaces=NS) == "sammanträde i Hälso- och sjukvårdsnämnden, 8 maj 2026"
+    assert moved.findtext("e:actionDue", namespaces=NS) == "Hälso- och sjukvårdsnämndens sammanträde 8 maj 2026"
+    first = _action(agg, "Återrapportering: bevakning flyttad (tidigare Hälso- och sjukvårdsnämndens sammanträde i "
+                         "december 2023) (KF 2023-12-04 § 102)")
+    assert first.findtext("e:actionDue", namespaces=NS) == "februari 2024"
 
 
 def test_a_case_opened_on_a_day_was_created_that_day(wf: Any, schema: xmlschema.XMLSchema) -> None:

@@ -91,7 +91,7 @@ def test_event_texts_are_swedish_and_english_on_request(demo: Any, cli: Any, tmp
     assert "(vid HSN:s nästa sammanträde)" in urgent.description.value
     english = _icalendar(_export(cli, tmp_path / "en.ics", "--lang", "en"))
     text = str(english[f"{DOROTEA}-report_back@kansli-workflow"]["DESCRIPTION"])
-    assert text == ("Report-back (HSN's meeting 8 May 2026). Case HSN 501-2023, KS-2023-0136-106, "
+    assert text == ("Report-back (HSN's meeting on 8 May 2026). Case HSN 501-2023, KS-2023-0136-106, "
                     "Gemensam systemledning i Dorotea; state: Pilot.")
 
 

@@ -186,14 +186,14 @@ class _Labels:
         return d.label.get(self.lang) if d is not None else case.definition_id
 
     def state(self, case: Case) -> str:
-        d = self.definition(case)
-        s = d.states.get(case.state) if d is not None else None
-        return s.label.get(self.lang) if s is not None else case.state
+        from workflow.core.present import state_label
+
+        return state_label(self.definition(case), case.state, self.lang)
 
     def due(self, case: Case, name: str) -> str:
-        d = self.definition(case)
-        k = d.due_kinds.get(name) if d is not None else None
-        return k.label.get(self.lang) if k is not None else name
+        from workflow.core.present import due_label
+
+        return due_label(self.definition(case), name, self.lang)
 
 
 def _dues(case: Case, today: dt.date) -> list[dict[str, Any]]:
@@ -227,7 +227,7 @@ def case_table(cases: Iterable[Case], today: dt.date | None = None, *, wf: "Work
         open_dues = [d for d in _dues(c, day) if d["status"] == "open"]
         nxt = min(open_dues, key=lambda d: (d["due_on"], d["name"])) if open_dues else None
         rows.append([
-            c.id, "; ".join(n.number for n in c.numbers), labels.process(c), c.definition_version,
+            c.id, ", ".join(n.number for n in c.numbers), labels.process(c), c.definition_version,
             labels.state(c), c.title, labels.due(c, nxt["name"]) if nxt else None,
             _date_cell(nxt["date"]) if nxt else None, nxt["overdue"] if nxt else None,
             _date_cell((opened or {}).get(c.id) or opening_date(c)), _moment(c.updated_at), c.version,
@@ -255,14 +255,14 @@ def due_table(cases: Iterable[Case], today: dt.date | None = None, *, only_open:
     labels = _Labels(wf, lang)
     status = {"open": t("open", lang), "met": t("met", lang), "closed": t("closed", lang)}
     headers = [t(h, lang) for h in ("Case id", "Diary numbers", "Process", "State", "Title", "Due date", "Date",
-                                     "When", "Due on", "Status", "Overdue", "Reference")]
+                                     "When", "Due on", "Due status", "Overdue", "Reference")]
     rows = []
     for c in cases:
         for d in _dues(c, day):
             if only_open and d["status"] != "open":
                 continue
             rows.append([
-                c.id, "; ".join(n.number for n in c.numbers), labels.process(c), labels.state(c), c.title,
+                c.id, ", ".join(n.number for n in c.numbers), labels.process(c), labels.state(c), c.title,
                 labels.due(c, d["name"]), _date_cell(d["date"]), due_when(d["date"], d["meeting"], lang),
                 dt.date.fromisoformat(d["due_on"]), status.get(d["status"], d["status"]), d["overdue"],
                 d["reference"],

@@ -57,12 +57,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workflow.core import present
 from workflow.core.audit import Entry, verify_chain
 from workflow.core.case import Case
 from workflow.core.decisions import PartialDate
 from workflow.core.definition import Definition
 from workflow.core.errors import AuditFailure, InvalidInput, NotArchivable
-from workflow.i18n import format_amount, format_date, t
+from workflow.i18n import format_date, t
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
@@ -135,23 +136,21 @@ class _Words:
         return (b.label.get(self.lang), self.party(b.party), b.id)
 
     def party(self, party_id: str | None) -> str:
-        p = self.d.parties.get(party_id or "")
-        return p.name if p is not None else str(party_id)
+        return present.party_name(self.d, party_id)
 
     def step(self, trigger: str | None) -> str:
-        for tr in self.d.transitions:
-            if tr.trigger == trigger:
-                return tr.label.get(self.lang)
-        return trigger or ""
+        return present.step_label(self.d, trigger, self.lang)
 
     def due(self, name: Any) -> str:
-        k = self.d.due_kinds.get(str(name))
-        return k.label.get(self.lang) if k is not None else str(name)
+        return present.due_label(self.d, str(name), self.lang)
+
+    def task(self, name: Any) -> str:
+        return present.task_label(self.d, str(name), self.lang)
 
     def when(self, date: str, meeting: str | None) -> str:
-        if meeting:
-            return self.t("meeting of {body}, {date}", body=self.body(meeting)[0], date=self.date(date))
-        return self.date(date)
+        """A due date in prose; a meeting by its body's label (``Hälso- och sjukvårdsnämndens sammanträde i
+        december 2023``)."""
+        return present.due_text(date, self.body(meeting)[0] if meeting else None, self.lang)
 
     def case(self, case_id: str, title: str) -> str:
         number = self.others.get(case_id, case_id)
@@ -182,14 +181,11 @@ class _Words:
                 else "proposal {proposal} adopted with changes"
             parts.append(self.t(key, proposal=proposal.get("id")))
         if p.get("amount") is not None:
-            text = self.t("amount {amount}", amount=format_amount(p["amount"], self.lang))
-            if p.get("ceiling"):
-                text += " " + self.t("(at most {ceiling})", ceiling=format_amount(p["ceiling"], self.lang))
-            parts.append(text)
+            parts.append(self.t("amount {amount}", amount=present.amount_text(p["amount"], p.get("ceiling"), self.lang)))
         for a in p.get("assign") or ():
-            key = "assigned to {assignee}, with the right to sub-delegate" if a.get("may_subdelegate") \
-                else "assigned to {assignee}"
-            parts.append(self.t(key, assignee=a.get("assignee")))
+            key = "assigned to {assignee} ({task}), with the right to sub-delegate" if a.get("may_subdelegate") \
+                else "assigned to {assignee} ({task})"
+            parts.append(self.t(key, assignee=a.get("assignee"), task=self.task(a.get("task"))))
         if p.get("posted"):
             parts.append(self.t("minutes posted {date}", date=self.date(p["posted"])))
         text = "; ".join(parts)
@@ -241,9 +237,9 @@ class _Words:
 
     def delegation(self, e: Entry) -> str:
         p = e.payload
-        key = "Task sub-delegated from {holder} to {to}, with the right to sub-delegate" \
-            if p.get("may_subdelegate") else "Task sub-delegated from {holder} to {to}"
-        return self.t(key, holder=p.get("from"), to=p.get("to"))
+        key = "Task {task} sub-delegated from {holder} to {to}, with the right to sub-delegate" \
+            if p.get("may_subdelegate") else "Task {task} sub-delegated from {holder} to {to}"
+        return self.t(key, task=self.task(p.get("task")), holder=p.get("from"), to=p.get("to"))
 
     def urgent_reported(self, e: Entry) -> str:
         return self.t("The chair's urgent decision {urgent} reported at {reference}",

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from workflow.core.audit import Entry
 from workflow.core.definition import Definition
 from workflow.core.derive import URGENT_PREFIX
-from workflow.i18n import format_date, language, t
+from workflow.i18n import language, t
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
@@ -98,15 +98,19 @@ def ics(items: Iterable[Mapping[str, Any]], stamp: dt.datetime) -> bytes:
 
 
 def meeting_words(body: str, date: str | None = None, lang: str | None = None) -> str:
-    """``HSN:s sammanträde 8 maj 2026`` / ``HSN's meeting 8 May 2026``; without a date the next meeting."""
+    """``HSN:s sammanträde 8 maj 2026`` / ``HSN's meeting on 8 May 2026``; without a date the next meeting."""
+    from workflow.core.present import due_text, genitive
+
     if date is None:
-        return t("at {body}'s next meeting", lang, body=body)
-    return t("{body}'s meeting {date}", lang, body=body, date=format_date(date, lang))
+        return t("at {whose} next meeting", lang, whose=genitive(body, lang))
+    return due_text(date, body, lang)
 
 
 def due_when(date: str, meeting: str | None, lang: str | None = None) -> str:
-    """How a due date reads: ``september 2027``, or ``HSN:s sammanträde december 2023``."""
-    return meeting_words(meeting, date, lang) if meeting else format_date(date, lang)
+    """How a due date reads: ``september 2027``, or ``HSN:s sammanträde i december 2023``."""
+    from workflow.core.present import due_text
+
+    return due_text(date, meeting, lang)
 
 
 def describe(definition: Definition | None, row: Mapping[str, Any], lang: str | None = None) -> tuple[str, str]:
@@ -116,8 +120,9 @@ def describe(definition: Definition | None, row: Mapping[str, Any], lang: str | 
     if name.startswith(URGENT_PREFIX):
         return (t("Report urgent decision {body} {date} to {body}", lang, body=meeting, date=date),
                 meeting_words(str(meeting), None, lang))
-    kind = definition.due_kinds.get(name) if definition is not None else None
-    return (kind.label.get(language(lang)) if kind else name, due_when(date, meeting, lang))
+    from workflow.core.present import due_label
+
+    return due_label(definition, name, lang), due_when(date, meeting, lang)
 
 
 # -- revisions from the log -----------------------------------------------------------
@@ -144,6 +149,8 @@ def revisions(entries: Sequence[Entry]) -> dict[str, tuple[int, str]]:
 
 def due_items(wf: "Workflow", rows: Iterable[Mapping[str, Any]], lang: str | None = None) -> list[dict[str, Any]]:
     """The rows of :meth:`Workflow.due` as calendar events, with their revision read from each case's log."""
+    from workflow.core.present import state_label
+
     rows, lang = list(rows), language(lang)
     logs = {log[0].id: (log[0], log[1]) for log in wf.logs(sorted({str(r["case_id"]) for r in rows}))} if rows else {}
     changes = {cid: revisions(entries) for cid, (_case, entries) in logs.items()}
@@ -152,7 +159,6 @@ def due_items(wf: "Workflow", rows: Iterable[Mapping[str, Any]], lang: str | Non
         definition = wf.definition_of(logs[str(r["case_id"])][0])
         what, when = describe(definition, r, lang)
         numbers: list[str] = list(r.get("numbers") or [])
-        state = definition.states.get(str(r["state"]))
         sequence, changed = changes[str(r["case_id"])].get(str(r["name"]), (0, None))
         due_on = r["due_on"] if isinstance(r["due_on"], dt.date) else dt.date.fromisoformat(str(r["due_on"]))
         out.append({
@@ -161,7 +167,7 @@ def due_items(wf: "Workflow", rows: Iterable[Mapping[str, Any]], lang: str | Non
             "summary": f"{what}: {r['title']}" + (f" ({numbers[0]})" if numbers else ""),
             "description": t("{what} ({when}). Case {numbers}, {title}; state: {state}.", lang,
                              what=what, when=when, numbers=", ".join(numbers) or r["case_id"], title=r["title"],
-                             state=state.label.get(lang) if state else r["state"]),
+                             state=state_label(definition, str(r["state"]), lang)),
             "sequence": sequence,
             "last_modified": changed,
         })
