@@ -12,18 +12,27 @@ this engine still runs the cases):
   (``Gateway_<state>``) after its task: exactly one decision moves the case,
   and each outgoing flow carries the condition ``decision == '<trigger>'``;
 * a transition is a ``sequenceFlow`` (``Flow_<trigger>_<source>``) named by
-  its Swedish label, documented with its English label, bodies and due dates;
-  a transition that keeps the state (``to: "="``, e.g. a postponement) is a
-  flow back into the same task;
+  its label, documented with its label in the other language, bodies and due
+  dates; a transition that keeps the state (``to: "="``, e.g. a postponement)
+  is a flow back into the same task;
 * a joint decision (``joint: [region, kommun]``) is a ``parallelGateway``
   split into one task per party (``Decide_<trigger>_<source>_<party>``) and a
   parallel join before the destination: every party must decide.  A refusal
   (``on_refusal``) is one more flow from the state's gateway, with the
-  condition ``decision == '<trigger>' and outcome == 'no'``.
+  condition ``decision == '<trigger>' and outcome == 'no'``;
+* where more than one flow leads into a task or an end event, an unnamed
+  ``exclusiveGateway`` (``Merge_<state>``) joins them first: a task entered by
+  several flows would be a "fake join" to BPMN tools.
+
+Names are in the language asked for (:func:`workflow.i18n.language` by
+default: Swedish), each splitting gateway asks its question, and every
+shipped definition's export passes ``bpmnlint``'s recommended rules
+(tests/exchange/test_bpmn.py runs it).
 
 Layout: Graphviz ``dot -Tjson`` (left to right) when ``dot`` is on the PATH,
-otherwise a plain grid by distance from the start.  The output is
-deterministic for a given definition and layout engine.
+otherwise the built-in layered layout of :mod:`workflow.render.layered`
+(``grid``).  The output is deterministic for a given definition, language and
+layout engine.
 """
 
 from __future__ import annotations
@@ -33,10 +42,14 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
 
 from workflow.core.definition import Definition
+from workflow.i18n import language, t
+
+if TYPE_CHECKING:
+    from workflow.core.definition import Transition
 
 log = logging.getLogger("workflow.exchange.bpmn")
 
@@ -90,61 +103,97 @@ def _nc(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
 
 
-def build_graph(d: Definition) -> Graph:
-    g = Graph(f"Process_{_nc(d.id)}_v{d.version}", f"{d.label.sv} (v{d.version})")
+def _doc(step: "Transition", lang: str) -> str:
+    """What a flow's documentation says of its step: the other language's label, trigger, bodies, due dates."""
+    other = "en" if lang == "sv" else "sv"
+    parts = [step.label.get(other), t("step: {trigger}", lang, trigger=step.trigger)]
+    if step.bodies:
+        parts.append(t("bodies: {bodies}", lang, bodies=", ".join(step.bodies)))
+    if step.joint:
+        parts.append(t("joint: {parties}", lang, parties=", ".join(step.joint)))
+    if step.sets_due:
+        parts.append(t("sets due dates: {names}", lang, names=", ".join(step.sets_due)))
+    return "; ".join(parts)
+
+
+def build_graph(d: Definition, lang: str | None = None) -> Graph:
+    """The BPMN elements of ``d``, named in ``lang`` (default: :func:`workflow.i18n.language`).
+
+    Every task and event has at most one incoming flow: where several ways lead
+    into a state, an exclusive gateway (``Merge_<state>``) joins them first, so
+    no element has join semantics it cannot have (bpmnlint's *fake-join*).
+    """
+    lang = language(lang)
+    g = Graph(f"Process_{_nc(d.id)}_v{d.version}", f"{d.label.get(lang)} (v{d.version})")
 
     def ref(state: str) -> str:
         return f"End_{_nc(state)}" if d.states[state].final else f"Task_{_nc(state)}"
 
-    g.nodes.append(Node("StartEvent", "start", "Ärendet öppnas"))
+    g.nodes.append(Node("StartEvent", "start", t("The case is opened", lang)))
     for s in d.states.values():
         kind = "end" if s.final else "task"
-        g.nodes.append(Node(ref(s.id), kind, s.label.sv, s.label.en))
+        g.nodes.append(Node(ref(s.id), kind, s.label.get(lang), s.label.get("en" if lang == "sv" else "sv")))
     g.flows.append(Flow("Flow_start", "StartEvent", ref(d.initial.id)))
     for s in d.states.values():
         if s.final:
             continue
-        out = [t for t in d.transitions if s.id in t.sources]
-        ways = sum(1 + (1 if t.joint and t.on_refusal else 0) for t in out)
+        out = [x for x in d.transitions if s.id in x.sources]
+        ways = sum(1 + (1 if x.joint and x.on_refusal else 0) for x in out)
         origin = ref(s.id)
         if ways > 1:
             gw = f"Gateway_{_nc(s.id)}"
-            g.nodes.append(Node(gw, "xor", "", f"One decision moves the case out of {s.id}"))
+            g.nodes.append(Node(gw, "xor", t("Which decision?", lang),
+                                t("One decision moves the case out of the state {state}", lang,
+                                   state=s.label.get(lang))))
             g.flows.append(Flow(f"Flow_{_nc(s.id)}_decision", origin, gw))
             origin = gw
-        for t in out:
-            dest = ref(s.id if t.dest == "=" else t.dest)
-            fid = f"Flow_{_nc(t.trigger)}_{_nc(s.id)}"
-            cond = f"decision == '{t.trigger}'" if ways > 1 else None
-            parts = [t.label.en, f"trigger: {t.trigger}"]
-            if t.bodies:
-                parts.append("bodies: " + ", ".join(t.bodies))
-            if t.joint:
-                parts.append("joint: " + ", ".join(t.joint))
-            if t.sets_due:
-                parts.append("sets due: " + ", ".join(t.sets_due))
-            doc = "; ".join(parts)
-            if not t.joint:
-                g.flows.append(Flow(fid, origin, dest, t.label.sv, cond, doc))
+        for step in out:
+            dest = ref(s.id if step.dest == "=" else step.dest)
+            fid = f"Flow_{_nc(step.trigger)}_{_nc(s.id)}"
+            cond = f"decision == '{step.trigger}'" if ways > 1 else None
+            doc = _doc(step, lang)
+            if not step.joint:
+                g.flows.append(Flow(fid, origin, dest, step.label.get(lang), cond, doc))
                 continue
-            split, join = f"Split_{_nc(t.trigger)}_{_nc(s.id)}", f"Join_{_nc(t.trigger)}_{_nc(s.id)}"
-            g.nodes.append(Node(split, "and", "", f"Joint decision {t.trigger}: every party decides"))
-            g.flows.append(Flow(fid, origin, split, t.label.sv, cond, doc))
-            for p in t.joint:
-                task = f"Decide_{_nc(t.trigger)}_{_nc(s.id)}_{_nc(p)}"
+            split, join = f"Split_{_nc(step.trigger)}_{_nc(s.id)}", f"Join_{_nc(step.trigger)}_{_nc(s.id)}"
+            g.nodes.append(Node(split, "and", t("Every party decides", lang),
+                                t("Joint decision {step}: every party decides", lang, step=step.label.get(lang))))
+            g.flows.append(Flow(fid, origin, split, step.label.get(lang), cond, doc))
+            for p in step.joint:
+                task = f"Decide_{_nc(step.trigger)}_{_nc(s.id)}_{_nc(p)}"
                 who = d.parties[p].name if p in d.parties else p
-                g.nodes.append(Node(task, "task", f"{who}: {t.label.sv}", f"{who}: {t.label.en}"))
+                g.nodes.append(Node(task, "task", f"{who}: {step.label.get(lang)}",
+                                    f"{who}: {step.label.get('en' if lang == 'sv' else 'sv')}"))
                 g.flows.append(Flow(f"{fid}_{_nc(p)}_in", split, task))
                 g.flows.append(Flow(f"{fid}_{_nc(p)}_out", task, join))
             g.nodes.append(Node(join, "and", ""))
             g.flows.append(Flow(f"{fid}_joined", join, dest))
-            if t.on_refusal:
+            if step.on_refusal:
                 g.flows.append(Flow(
-                    f"{fid}_refusal", origin, ref(t.on_refusal), f"{t.label.sv}: avslag",
-                    f"decision == '{t.trigger}' and outcome == 'no'",
-                    f"A party of the joint decision {t.trigger} says no",
+                    f"{fid}_refusal", origin, ref(step.on_refusal), t("{step}: refused", lang, step=step.label.get(lang)),
+                    f"decision == '{step.trigger}' and outcome == 'no'",
+                    t("A party of the joint decision {step} says no", lang, step=step.label.get(lang)),
                 ))
-    return g
+    return _merged(g)
+
+
+def _merged(g: Graph) -> Graph:
+    """``g`` with an exclusive merging gateway before every task or event that more than one flow enters."""
+    incoming: dict[str, list[Flow]] = {}
+    for f in g.flows:
+        incoming.setdefault(f.target, []).append(f)
+    merges = [n for n in g.nodes if n.kind in ("task", "end") and len(incoming.get(n.id, [])) > 1]
+    if not merges:
+        return g
+    into = {n.id: f"Merge_{n.id.split('_', 1)[1]}" for n in merges}
+    nodes: list[Node] = []
+    for n in g.nodes:
+        if n.id in into:
+            nodes.append(Node(into[n.id], "xor", ""))
+        nodes.append(n)
+    flows = [replace(f, target=into.get(f.target, f.target)) for f in g.flows]
+    flows += [Flow(f"Flow_{into[n.id]}", into[n.id], n.id) for n in merges]
+    return Graph(g.process_id, g.name, nodes, flows)
 
 
 # -- layout ---------------------------------------------------------------------
@@ -159,6 +208,28 @@ class Placement:
     waypoints: dict[str, list[tuple[float, float]]]
     labels: dict[str, Box]
     engine: str
+
+
+LABEL_WIDTH, CHAR_WIDTH, LINE_HEIGHT = 120.0, 6.2, 14.0
+"""A flow's label wraps at LABEL_WIDTH; bpmn-js draws labels in 11 px Arial."""
+
+
+def label_size(text: str) -> tuple[float, float]:
+    """Width and height of a flow's label box, as bpmn-js wraps its text."""
+    words, lines, line = text.split(), 0, ""
+    widest = 0.0
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if line and len(trial) * CHAR_WIDTH > LABEL_WIDTH:
+            lines += 1
+            widest = max(widest, len(line) * CHAR_WIDTH)
+            line = word
+        else:
+            line = trial
+    if line:
+        lines += 1
+        widest = max(widest, len(line) * CHAR_WIDTH)
+    return round(min(max(widest, 20.0), LABEL_WIDTH * 1.5), 1), lines * LINE_HEIGHT
 
 
 def _dot_source(g: Graph) -> str:
@@ -199,6 +270,7 @@ def _layout_dot(g: Graph) -> Placement | None:
         boxes[obj["name"]] = (round(x - w / 2, 1), round(height - y - h / 2, 1), round(w, 1), round(h, 1))
     waypoints: dict[str, list[tuple[float, float]]] = {}
     labels: dict[str, Box] = {}
+    names = {f.id: f.name for f in g.flows}
     for edge in data.get("edges", []):
         fid = edge.get("id")
         if not fid or "pos" not in edge:
@@ -221,57 +293,33 @@ def _layout_dot(g: Graph) -> Placement | None:
         waypoints[fid] = [(round(px, 1), round(height - py, 1)) for px, py in knots]
         if "lp" in edge:
             lx, ly = (float(v) for v in edge["lp"].split(","))
-            labels[fid] = (round(lx - 45, 1), round(height - ly - 10, 1), 90.0, 20.0)
+            lw, lh = label_size(names.get(fid, ""))
+            labels[fid] = (round(lx - lw / 2, 1), round(height - ly - lh / 2, 1), lw, lh)
     if set(boxes) != {n.id for n in g.nodes} or set(waypoints) != {f.id for f in g.flows}:
         log.warning("Graphviz did not place every element; using a grid layout")
         return None
     return Placement(boxes, waypoints, labels, "dot")
 
 
-def _layout_grid(g: Graph) -> Placement:
-    """Columns by distance from the start, rows in definition order."""
-    out: dict[str, list[str]] = {}
-    for f in g.flows:
-        out.setdefault(f.source, []).append(f.target)
-    column: dict[str, int] = {g.nodes[0].id: 0}
-    frontier = [g.nodes[0].id]
-    while frontier:
-        nxt = []
-        for nid in frontier:
-            for t in out.get(nid, []):
-                if t not in column:
-                    column[t] = column[nid] + 1
-                    nxt.append(t)
-        frontier = nxt
-    last = max(column.values(), default=0)
-    rows: dict[int, int] = {}
-    boxes: dict[str, Box] = {}
-    for n in g.nodes:
-        col = column.setdefault(n.id, last + 1)
-        row = rows.get(col, 0)
-        rows[col] = row + 1
-        w, h = SIZES[KIND_TAGS[n.kind][1]]
-        cx, cy = 80 + col * 200, 80 + row * 130
-        boxes[n.id] = (cx - w / 2, cy - h / 2, float(w), float(h))
-    waypoints = {}
-    for f in g.flows:
-        sx, sy, sw, sh = boxes[f.source]
-        tx, ty, tw, th = boxes[f.target]
-        if f.source == f.target:
-            waypoints[f.id] = [(sx + sw / 2, sy), (sx + sw / 2, sy - 30), (sx + sw, sy - 30), (sx + sw, sy + 10)]
-        else:
-            waypoints[f.id] = [(sx + sw, sy + sh / 2), (tx, ty + th / 2)]
-    return Placement(boxes, waypoints, {}, "grid")
+def _layout_layered(g: Graph) -> Placement:
+    """The built-in layered layout (:mod:`workflow.render.layered`): no Graphviz needed."""
+    from workflow.render.layered import Item, Link, layered
+
+    items = [Item(n.id, *map(float, SIZES[KIND_TAGS[n.kind][1]])) for n in g.nodes]
+    links = [Link(f.id, f.source, f.target, label_size(f.name) if f.name else None) for f in g.flows]
+    drawn = layered(items, links)
+    return Placement(drawn.boxes, drawn.routes, drawn.labels, "layered")
 
 
 def layout(g: Graph, engine: Layout = "auto") -> Placement:
+    """Graphviz dot (``auto`` when it is installed, or ``dot``), else the built-in layered layout (``grid``)."""
     if engine in ("auto", "dot"):
         placed = _layout_dot(g)
         if placed is not None:
             return placed
         if engine == "dot":
-            log.warning("Graphviz dot is not available; using a grid layout")
-    return _layout_grid(g)
+            log.warning("Graphviz dot is not available; using the built-in layered layout")
+    return _layout_layered(g)
 
 
 # -- XML ------------------------------------------------------------------------
@@ -281,9 +329,9 @@ def _num(v: float) -> str:
     return f"{v:g}"
 
 
-def definition_to_bpmn(definition: Definition, *, layout_engine: Layout = "auto") -> bytes:
-    """The definition as a BPMN 2.0 XML document (UTF-8 bytes) with a laid-out diagram."""
-    g = build_graph(definition)
+def definition_to_bpmn(definition: Definition, *, layout_engine: Layout = "auto", lang: str | None = None) -> bytes:
+    """The definition as a BPMN 2.0 XML document (UTF-8 bytes) with a laid-out diagram, named in ``lang``."""
+    g = build_graph(definition, lang)
     placed = layout(g, layout_engine)
     root = ET.Element("bpmn:definitions", {
         **{f"xmlns:{p}": uri for p, uri in NS.items()},
