@@ -31,33 +31,40 @@ format_option = click.option(
     "--format", "fmt", type=FORMAT_CHOICE,
     help="svg, png, pdf (need Graphviz's dot), dot or mermaid (need nothing). Default: from -o's suffix, else svg.",
 )
-lang_option = click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True,
-                           help="Language of the labels.")
+timeline_format_option = click.option(
+    "--format", "fmt", type=click.Choice(["svg", "png", "pdf"]),
+    help="svg (needs nothing), png or pdf (need librsvg's rsvg-convert). Default: from -o's suffix, else svg.",
+)
+lang_option = click.option("--lang", type=click.Choice(["sv", "en"]), default=None,
+                           help="Language of the labels. Default: wf's (--lang before the command, WF_LANG, "
+                                "the locale; Swedish).")
 today_option = click.option("--today", metavar="DATE", help="What day it is (YYYY-MM-DD), for overdue due dates.")
 
 
 def _day(value: str | None) -> dt.date:
     from workflow.core.errors import InvalidInput
+    from workflow.i18n import t
 
     if value is None:
         return dt.date.today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"malformed date {value!r}: write YYYY-MM-DD") from None
+        raise InvalidInput(t("malformed date {value}: write YYYY-MM-DD", value=repr(value))) from None
 
 
 def _emit(data: bytes, output: str | None, fmt: str) -> None:
     """Write to the file, or to standard output (never binary to a terminal)."""
     from workflow.core.errors import InvalidInput
+    from workflow.i18n import t
     from workflow.render.diagrams import BINARY, write_output
 
     if output and output != "-":
         write_output(data, output)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(t("wrote {path}", path=output), err=True)
         return
     if fmt in BINARY and sys.stdout.isatty():
-        raise InvalidInput(f"{fmt} is binary; write it to a file with -o FILE")
+        raise InvalidInput(t("{format} is binary; write it to a file with -o FILE", format=fmt.upper()))
     if fmt in BINARY:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -73,7 +80,7 @@ def _emit(data: bytes, output: str | None, fmt: str) -> None:
 @format_option
 @lang_option
 def definition_diagram(definition_id: str, version: int | None, output: str | None, fmt: str | None,
-                       lang: str) -> None:
+                       lang: str | None) -> None:
     """Draw the process DEFINITION_ID: states, steps, deciding bodies, joint decisions."""
     from workflow.registry import default_registry
     from workflow.render.diagrams import choose_format, process_diagram
@@ -90,7 +97,8 @@ def definition_diagram(definition_id: str, version: int | None, output: str | No
 @lang_option
 @today_option
 @pass_context
-def case_diagram(ctx: Context, key: str, output: str | None, fmt: str | None, lang: str, today: str | None) -> None:
+def case_diagram(ctx: Context, key: str, output: str | None, fmt: str | None, lang: str | None,
+                 today: str | None) -> None:
     """Draw the path CASE took through its process, decision by decision."""
     from workflow.render.diagrams import case_diagram as draw
     from workflow.render.diagrams import choose_format
@@ -102,14 +110,18 @@ def case_diagram(ctx: Context, key: str, output: str | None, fmt: str | None, la
 @click.command("timeline")
 @click.argument("key", metavar="CASE")
 @output_option
+@timeline_format_option
 @lang_option
 @today_option
 @pass_context
-def case_timeline(ctx: Context, key: str, output: str | None, lang: str, today: str | None) -> None:
-    """Draw CASE's phases, decisions and due dates along a time axis (SVG)."""
+def case_timeline(ctx: Context, key: str, output: str | None, fmt: str | None, lang: str | None,
+                  today: str | None) -> None:
+    """Draw CASE's phases, decisions and due dates along a time axis (SVG, PNG or PDF)."""
+    from workflow.render.diagrams import TIMELINE_FORMATS, choose_format
     from workflow.render.diagrams import case_timeline as draw
 
-    _emit(draw(ctx.workflow, key, _day(today), lang), output, "svg")
+    chosen = choose_format(fmt, output, TIMELINE_FORMATS)
+    _emit(draw(ctx.workflow, key, _day(today), lang, chosen), output, chosen)
 
 
 DEMO_TODAY = dt.date(2026, 3, 23)
@@ -149,7 +161,7 @@ def demo_artefacts() -> dict[str, bytes]:
 
     out: dict[str, bytes] = {}
     for d in sorted(default_registry().latest(), key=lambda x: x.id):
-        graph = process_graph(d)
+        graph = process_graph(d, "sv")  # the committed diagrams are Swedish, whatever the language of the run
         out[f"{d.id}.dot"] = to_dot(graph).encode("utf-8")
         out[f"{d.id}.mmd"] = to_mermaid(graph).encode("utf-8")
     with tempfile.TemporaryDirectory(prefix="wf-diagrams-") as tmp:
@@ -161,7 +173,8 @@ def demo_artefacts() -> dict[str, bytes]:
                 graph = case_graph(d, case, history, "sv", DEMO_TODAY)
                 out[f"{case.id}.dot"] = to_dot(graph).encode("utf-8")
                 out[f"{case.id}.mmd"] = to_mermaid(graph).encode("utf-8")
-                out[f"{case.id}-timeline.svg"] = to_svg(timeline_model(d, case, history, DEMO_TODAY)).encode("utf-8")
+                timeline = timeline_model(d, case, history, DEMO_TODAY, "sv")
+                out[f"{case.id}-timeline.svg"] = to_svg(timeline).encode("utf-8")
         finally:
             wf.close()
     return dict(sorted(out.items()))
@@ -193,15 +206,17 @@ def build_folder(out_dir: str | os.PathLike[str]) -> list[Path]:
 
 def stale(folder: str | os.PathLike[str]) -> list[str]:
     """Names of artefacts in ``folder`` that are missing or differ from what the code draws now."""
+    from workflow.i18n import t
+
     problems = []
     for name, data in demo_artefacts().items():
         path = Path(folder) / name
         if not path.exists():
-            problems.append(f"{name}: missing")
+            problems.append(t("{file}: missing", file=name))
         elif path.read_bytes() != data:
-            problems.append(f"{name}: out of date")
+            problems.append(t("{file}: out of date", file=name))
         if name.endswith(".dot") and not (Path(folder) / (name[:-4] + ".svg")).exists():
-            problems.append(f"{name[:-4]}.svg: missing")
+            problems.append(t("{file}: missing", file=f"{name[:-4]}.svg"))
     return problems
 
 
@@ -215,8 +230,10 @@ def diagrams() -> None:
               help="Folder to write the diagrams to.")
 def build(out_dir: str) -> None:
     """Draw every shipped process and the demo cases (replayed into a temporary database)."""
+    from workflow.i18n import t
+
     for path in build_folder(out_dir):
-        click.echo(f"wrote {path}")
+        click.echo(t("wrote {path}", path=path))
 
 
 @diagrams.command()
@@ -225,10 +242,12 @@ def build(out_dir: str) -> None:
 def check(folder: str) -> None:
     """Fail if a committed diagram no longer matches its definition or scenario."""
     from workflow.core.errors import RenderError
+    from workflow.i18n import t
 
     problems = stale(folder)
     for p in problems:
-        click.echo(f"stale: {p}", err=True)
+        click.echo(t("stale: {problem}", problem=p), err=True)
     if problems:
-        raise RenderError(f"{len(problems)} diagram file(s) out of date; run 'wf diagrams build --out {folder}'")
-    click.echo(f"ok: {folder} is up to date")
+        raise RenderError(t("{count} diagram file(s) out of date; run 'wf diagrams build --out {folder}'",
+                            count=len(problems), folder=folder))
+    click.echo(t("ok: {folder} is up to date", folder=folder))

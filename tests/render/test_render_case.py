@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from render_helpers import parse
+from render_helpers import parse, swedish_by_default  # noqa: F401 (autouse)
 
 from workflow import Decision, DecisionRef, DueSpec
 from workflow.demo import replay_demo
@@ -40,7 +40,7 @@ def test_demo_case_path_current_state_and_faded_states(dorotea) -> None:  # type
     assert "brådskande" in edge[("pilot", "pilot")]["label"]
     # current state marked
     pilot = p.nodes["pilot"]
-    assert pilot["penwidth"] == "3" and "nuvarande läge, sedan 2024-02-28" in pilot["label"]
+    assert pilot["penwidth"] == "3" and "nuvarande läge, sedan 28 februari 2024" in pilot["label"]
     # visited states highlighted, never-visited ones faded
     for s in ("assignment", "pre_study"):
         assert p.nodes[s]["fontcolor"] != FADED_TEXT
@@ -48,7 +48,7 @@ def test_demo_case_path_current_state_and_faded_states(dorotea) -> None:  # type
         assert p.nodes[s]["fontcolor"] == FADED_TEXT, s
     assert edge[("pilot", "reported")]["fontcolor"] == FADED_TEXT
     # open due dates shown, attached to the current state
-    assert "Återrapportering: 2026-05-08 (HSNs sammanträde), öppen" in p.nodes["__due"]["label"]
+    assert "Återrapportering: 8 maj 2026 (sammanträde i HSN), öppen" in p.nodes["__due"]["label"]
     assert ("__due", "pilot") in [(s, t) for s, t, _ in p.edges]
 
 

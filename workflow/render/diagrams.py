@@ -3,7 +3,8 @@
 The functions here pick the format and write the bytes; what is drawn comes
 from :mod:`~workflow.render.model` and :mod:`~workflow.render.timeline`.
 Graphviz is needed (and imported) only for SVG, PNG and PDF of process and
-case diagrams; DOT, Mermaid and the timeline never touch it.
+case diagrams; DOT, Mermaid and the timeline never touch it.  The timeline is
+SVG, made PNG or PDF by :mod:`~workflow.render.svg_convert` (``rsvg-convert``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workflow.core.errors import InvalidInput
+from workflow.i18n import t
 from workflow.outfile import write_atomically
 from workflow.render.dot import to_dot
 from workflow.render.mermaid import to_mermaid
@@ -27,15 +29,31 @@ FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot",
             ".mmd": "mermaid", ".mermaid": "mermaid"}
 BINARY = ("png", "pdf")
+TIMELINE_FORMATS = ("svg", "png", "pdf")
 
-def choose_format(fmt: str | None, output: str | None) -> str:
-    """The format asked for, else the one the output file's suffix names, else SVG."""
+
+def choose_format(fmt: str | None, output: str | None, formats: tuple[str, ...] = FORMATS) -> str:
+    """The format asked for, else the one the output file's suffix names, else SVG.
+
+    A suffix that names a format this drawing cannot have (``t.dot`` for a
+    timeline) or no format at all (``t.jpg``) is refused rather than filled
+    with SVG under a name that promises something else.
+    """
     if fmt:
-        if fmt not in FORMATS:
-            raise InvalidInput(f"unknown diagram format {fmt!r}: use one of {', '.join(FORMATS)}")
+        if fmt not in formats:
+            raise InvalidInput(t("unknown format {format} for this drawing: use one of {formats}",
+                                 format=repr(fmt), formats=", ".join(formats)))
         return fmt
     if output and output != "-":
-        return SUFFIXES.get(Path(output).suffix.lower(), "svg")
+        suffix = Path(output).suffix.lower()
+        if not suffix:
+            return "svg"
+        chosen = SUFFIXES.get(suffix)
+        if chosen is None or chosen not in formats:
+            names = ", ".join(s for s, f in SUFFIXES.items() if f in formats)
+            raise InvalidInput(t("the file name {file} ends in {suffix}, which names no format of this drawing; "
+                                 "end it in one of {suffixes}", file=repr(output), suffix=suffix, suffixes=names))
+        return chosen
     return "svg"
 
 
@@ -51,22 +69,32 @@ def draw(graph: Graph, fmt: str) -> bytes:
     return render(text, fmt)
 
 
-def process_diagram(definition: "Definition", fmt: str = "svg", lang: str = "sv") -> bytes:
+def process_diagram(definition: "Definition", fmt: str = "svg", lang: str | None = None) -> bytes:
+    """The process ``definition`` in one of :data:`FORMATS`; ``lang`` None: the run's language."""
     return draw(process_graph(definition, lang), fmt)
 
 
-def case_diagram(wf: "Workflow", key: str, fmt: str = "svg", lang: str = "sv", today: dt.date | None = None) -> bytes:
+def case_diagram(wf: "Workflow", key: str, fmt: str = "svg", lang: str | None = None,
+                 today: dt.date | None = None) -> bytes:
     """The path case ``key`` (id or diary number) took, drawn over its process."""
     case = wf.case(key)
     return draw(case_graph(wf.definition_of(case), case, wf.history(case.id), lang, today), fmt)
 
 
-def case_timeline(wf: "Workflow", key: str, today: dt.date, lang: str = "sv") -> bytes:
-    """The timeline of case ``key`` as SVG."""
+def case_timeline(wf: "Workflow", key: str, today: dt.date, lang: str | None = None, fmt: str = "svg") -> bytes:
+    """The timeline of case ``key`` as SVG, PNG or PDF (:data:`TIMELINE_FORMATS`)."""
     from workflow.render.timeline import timeline_model, to_svg
 
+    if fmt not in TIMELINE_FORMATS:
+        raise InvalidInput(t("unknown format {format} for this drawing: use one of {formats}",
+                             format=repr(fmt), formats=", ".join(TIMELINE_FORMATS)))
     case = wf.case(key)
-    return to_svg(timeline_model(wf.definition_of(case), case, wf.history(case.id), today, lang)).encode("utf-8")
+    svg = to_svg(timeline_model(wf.definition_of(case), case, wf.history(case.id), today, lang)).encode("utf-8")
+    if fmt == "svg":
+        return svg
+    from workflow.render.svg_convert import convert
+
+    return convert(svg, fmt)
 
 
 def write_output(data: bytes, path: str | os.PathLike[str]) -> None:

@@ -13,12 +13,13 @@ Nothing here imports Graphviz, and nothing here does I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from workflow.core.decisions import PartialDate
 from workflow.core.errors import InvalidInput
+from workflow.i18n import format_date, language, t
 
 if TYPE_CHECKING:
     from workflow.core.audit import Entry
@@ -37,54 +38,20 @@ TAKEN = "taken"
 
 LANGS = ("sv", "en")
 
-TERMS: Mapping[str, Mapping[str, str]] = {
-    "sv": {
-        "joint": "gemensamt beslut: {parties}",
-        "refusal": "nej från en part",
-        "any_body": "valfritt organ",
-        "bodies": "Organ",
-        "current": "● nuvarande läge",
-        "since": "sedan {date}",
-        "due": "Öppna bevakningar",
-        "open": "öppen",
-        "overdue": "FÖRSENAD",
-        "meeting": "{body}s sammanträde",
-        "urgent": "ordförandebeslut, brådskande",
-        "yes": "ja",
-        "no": "nej",
-        "approx": "ungefärligt",
-        "state": "läge",
-        "process": "process",
-    },
-    "en": {
-        "joint": "joint decision: {parties}",
-        "refusal": "no from one party",
-        "any_body": "any body",
-        "bodies": "Bodies",
-        "current": "● current state",
-        "since": "since {date}",
-        "due": "Open due dates",
-        "open": "open",
-        "overdue": "OVERDUE",
-        "meeting": "{body} meeting",
-        "urgent": "chair's urgent decision",
-        "yes": "yes",
-        "no": "no",
-        "approx": "approximate",
-        "state": "state",
-        "process": "process",
-    },
-}
 
-
-def term(lang: str, key: str, **values: str) -> str:
-    return TERMS[lang][key].format(**values)
-
-
-def check_lang(lang: str) -> str:
+def check_lang(lang: str | None) -> str:
+    """``lang`` if it is ``sv`` or ``en``; None: the language chosen for this run (:func:`workflow.i18n.language`)."""
+    if lang is None:
+        return language()
     if lang not in LANGS:
-        raise InvalidInput(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+        raise InvalidInput(t("unknown language {language}: use one of {languages}", language=repr(lang),
+                             languages=", ".join(LANGS)))
     return lang
+
+
+def version_line(definition: "Definition", lang: str) -> str:
+    """What a diagram's title says of the process: its name and version, no ids."""
+    return t("{process}, version {version}", lang, process=definition.label.get(lang), version=definition.version)
 
 
 @dataclass(frozen=True)
@@ -137,30 +104,30 @@ def _parties(definition: "Definition", ids: Iterable[str]) -> str:
     return " + ".join(definition.parties[p].name if p in definition.parties else p for p in ids)
 
 
-def _step_lines(definition: "Definition", t: "Transition", lang: str) -> tuple[str, ...]:
-    lines = [t.label.get(lang), " · ".join(t.bodies) if t.bodies else term(lang, "any_body")]
-    if t.joint:
-        lines.append(term(lang, "joint", parties=_parties(definition, t.joint)))
+def _step_lines(definition: "Definition", step: "Transition", lang: str) -> tuple[str, ...]:
+    lines = [step.label.get(lang), " · ".join(step.bodies) if step.bodies else t("any body", lang)]
+    if step.joint:
+        lines.append(t("joint decision: {parties}", lang, parties=_parties(definition, step.joint)))
     return tuple(lines)
 
 
-def _dest(t: "Transition", source: str) -> str:
-    return source if t.dest == "=" else t.dest
+def _dest(step: "Transition", source: str) -> str:
+    return source if step.dest == "=" else step.dest
 
 
 def _legend(definition: "Definition", lang: str) -> Node | None:
     if not definition.bodies:
         return None
-    lines = [term(lang, "bodies")]
+    lines = [t("Bodies", lang)]
     for body in definition.bodies.values():
         party = definition.parties.get(body.party)
         lines.append(f"{body.id}: {body.label.get(lang)}" + (f" ({party.name})" if party else ""))
     return Node(LEGEND, tuple(lines), kind=LEGEND_KIND)
 
 
-def process_graph(definition: "Definition", lang: str = "sv") -> Graph:
+def process_graph(definition: "Definition", lang: str | None = None) -> Graph:
     """The process as drawn for publishing: states, steps, bodies, joint decisions."""
-    check_lang(lang)
+    lang = check_lang(lang)
     nodes: list[Node] = [Node(START, (), kind=START_KIND)]
     for s in definition.states.values():
         nodes.append(Node(s.id, (s.label.get(lang),), initial=s.initial, final=s.final, tooltip=s.id))
@@ -168,16 +135,16 @@ def process_graph(definition: "Definition", lang: str = "sv") -> Graph:
     if legend is not None:
         nodes.append(legend)
     edges: list[Edge] = [Edge(START, definition.initial.id, kind=ENTRY)]
-    for t in definition.transitions:
-        for source in t.sources:
-            edges.append(Edge(source, _dest(t, source), _step_lines(definition, t, lang), STEP,
-                              t.trigger, joint=bool(t.joint), tooltip=t.trigger))
-    for t in definition.transitions:
-        if t.joint and t.on_refusal:
-            for source in t.sources:
-                edges.append(Edge(source, t.on_refusal, (term(lang, "refusal"),), REFUSAL, t.trigger,
-                                  joint=True, tooltip=t.trigger))
-    title = (definition.label.get(lang), f"{definition.id} v{definition.version}")
+    for step in definition.transitions:
+        for source in step.sources:
+            edges.append(Edge(source, _dest(step, source), _step_lines(definition, step, lang), STEP,
+                              step.trigger, joint=bool(step.joint), tooltip=step.trigger))
+    for step in definition.transitions:
+        if step.joint and step.on_refusal:
+            for source in step.sources:
+                edges.append(Edge(source, step.on_refusal, (t("no from one party", lang),), REFUSAL, step.trigger,
+                                  joint=True, tooltip=step.trigger))
+    title = (definition.label.get(lang), t("version {version}", lang, version=definition.version))
     return Graph(definition.id, "process", lang, title, tuple(nodes), tuple(edges))
 
 
@@ -195,16 +162,16 @@ def _decision_line(number: int, e: "Entry", lang: str, definition: "Definition")
     ref = e.reference or e.trigger or "?"
     text = f"{number}. {ref}"
     if e.effective and e.effective not in ref:
-        text += f" ({e.effective})"
+        text += f" ({format_date(e.effective, lang)})"
     p = e.payload
     extra = []
     joint = p.get("joint")
     if isinstance(joint, dict) and joint.get("party"):
         extra.append(_parties(definition, [str(joint["party"])]))
         if p.get("outcome") == "no":
-            extra.append(term(lang, "no"))
+            extra.append(t("said no", lang))
     if p.get("urgent"):
-        extra.append(term(lang, "urgent"))
+        extra.append(t("chair's urgent decision", lang))
     if extra:
         text += " (" + ", ".join(extra) + ")"
     return text
@@ -222,13 +189,13 @@ def case_steps(definition: "Definition", history: Iterable["Entry"]) -> list[Ste
     for e in sorted(history, key=lambda x: x.seq):
         if e.kind != "decision" or not e.from_state or not e.to_state or not e.trigger:
             continue
-        t = definition.transition(e.from_state, e.trigger)
-        if t is None:
+        step = definition.transition(e.from_state, e.trigger)
+        if step is None:
             key = (STEP, e.trigger, e.from_state, e.to_state)
-        elif e.to_state == _dest(t, e.from_state) or e.from_state == e.to_state:
-            key = (STEP, t.trigger, e.from_state, _dest(t, e.from_state))
-        elif t.on_refusal and e.to_state == t.on_refusal:
-            key = (REFUSAL, t.trigger, e.from_state, e.to_state)
+        elif e.to_state == _dest(step, e.from_state) or e.from_state == e.to_state:
+            key = (STEP, step.trigger, e.from_state, _dest(step, e.from_state))
+        elif step.on_refusal and e.to_state == step.on_refusal:
+            key = (REFUSAL, step.trigger, e.from_state, e.to_state)
         else:
             key = (STEP, e.trigger, e.from_state, e.to_state)
         steps.append(Step(len(steps) + 1, e, key))
@@ -263,21 +230,23 @@ def _due_lines(definition: "Definition", case: "Case", lang: str, today: dt.date
             continue
         kind = definition.due_kinds.get(name)
         label = kind.label.get(lang) if kind else name
-        when = str(d.get("date", "?"))
+        when = format_date(str(d.get("date", "?")), lang)
         if d.get("meeting"):
-            when += f" ({term(lang, 'meeting', body=str(d['meeting']))})"
-        status = term(lang, "open")
+            when = t("{date} (meeting of {body})", lang, date=when, body=str(d["meeting"]))
+        overdue = False
         try:
-            if today is not None and PartialDate.parse(str(d.get("date"))).last_day() < today:
-                status = term(lang, "overdue")
+            overdue = today is not None and PartialDate.parse(str(d.get("date"))).last_day() < today
         except InvalidInput:
             pass
-        lines.append(f"{label}: {when}, {status}")
+        if overdue:
+            lines.append(t("{due_date}: {date}, OVERDUE", lang, due_date=label, date=when))
+        else:
+            lines.append(t("{due_date}: {date}, open", lang, due_date=label, date=when))
     return tuple(lines)
 
 
 def case_graph(
-    definition: "Definition", case: "Case", history: Iterable["Entry"], lang: str = "sv",
+    definition: "Definition", case: "Case", history: Iterable["Entry"], lang: str | None = None,
     today: dt.date | None = None,
 ) -> Graph:
     """The process with the path ``case`` took drawn over it.
@@ -287,6 +256,7 @@ def case_graph(
     due dates; everything the case never touched is faded.  ``today`` decides
     which open due dates are overdue (none are, without it).
     """
+    lang = check_lang(lang)
     history = list(history)
     base = process_graph(definition, lang)
     steps = case_steps(definition, history)
@@ -305,7 +275,8 @@ def case_graph(
             nodes.append(n)
         elif n.id == case.state:
             since = _entered(history, n.id)
-            extra = term(lang, "current") + (f", {term(lang, 'since', date=since)}" if since else "")
+            extra = (t("● current state, since {date}", lang, date=format_date(since, lang)) if since
+                     else t("● current state", lang))
             nodes.append(replace(n, lines=(*n.lines, extra), status=CURRENT))
         else:
             nodes.append(replace(n, status=VISITED if n.id in visits else FADED))
@@ -334,14 +305,14 @@ def case_graph(
 
     due = _due_lines(definition, case, lang, today)
     if due:
-        nodes.append(Node(DUE, (term(lang, "due"), *due), kind=NOTE))
+        nodes.append(Node(DUE, (t("Open due dates", lang), *due), kind=NOTE))
         edges.append(Edge(DUE, case.state, kind=ATTACH))
 
     current = definition.states.get(case.state)
     title = (
         f"{case.label} · {case.title}",
-        f"{definition.label.get(lang)} ({definition.id} v{definition.version}) · "
-        f"{term(lang, 'state')}: {current.label.get(lang) if current else case.state}",
+        version_line(definition, lang) + " · "
+        + t("state: {state}", lang, state=current.label.get(lang) if current else case.state),
     )
     return Graph(case.id, "case", lang, title, tuple(nodes), tuple(edges))
 
