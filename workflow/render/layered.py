@@ -228,15 +228,22 @@ def _labels(links: Sequence[Link], boxes: dict[str, Box], routes: dict[str, list
         w, h = link.label
         best: tuple[float, Box] | None = None
         route = routes[link.id]
+        own = [(p, q) for p, q in zip(route, route[1:], strict=False)]
+        # A label goes beside a stretch the edge does not share with another (the stub leaving a
+        # gateway is everyone's): there it can only be read as this edge's.
+        alone = [not any(other != link.id and _shared(p, q, a, b) for other, a, b in segments) for p, q in own]
         walked = 0.0  # how far along the edge a segment starts: a label is best near the start
-        for p, q in zip(route, route[1:], strict=False):
+        for n, (p, q) in enumerate(own):
+            if any(alone) and not alone[n]:
+                walked += abs(q[0] - p[0]) + abs(q[1] - p[1])
+                continue
             for cand in _candidates(p, q, w, h):
                 if any(_overlap(cand, b, 4) for b in boxes.values()) or any(
                         _overlap(cand, b, 2) for b in placed.values()):
                     continue
-                crossings = sum(1 for other, a, b in segments if other != link.id and _crosses(cand, a, b))
-                near = abs(cand[0] + w / 2 - p[0]) + abs(cand[1] + h / 2 - p[1])
-                score = crossings * 400 + walked + near
+                near = (cand[0] - 6, cand[1] - 6, cand[2] + 12, cand[3] + 12)  # another edge close by misleads too
+                crossings = sum(1 for other, a, b in segments if other != link.id and _crosses(near, a, b))
+                score = crossings * 400 + walked + abs(cand[0] + w / 2 - p[0]) + abs(cand[1] + h / 2 - p[1])
                 if best is None or score < best[0]:
                     best = (score, cand)
             walked += abs(q[0] - p[0]) + abs(q[1] - p[1])
@@ -248,6 +255,15 @@ def _labels(links: Sequence[Link], boxes: dict[str, Box], routes: dict[str, list
             best = (0.0, cand)
         placed[link.id] = tuple(round(v, 1) for v in best[1])  # type: ignore[assignment]
     return placed
+
+
+def _shared(p: Point, q: Point, a: Point, b: Point) -> bool:
+    """Whether the axis-parallel segments p-q and a-b lie on one line and overlap."""
+    if p[1] == q[1] == a[1] == b[1]:
+        return min(max(p[0], q[0]), max(a[0], b[0])) - max(min(p[0], q[0]), min(a[0], b[0])) > 0
+    if p[0] == q[0] == a[0] == b[0]:
+        return min(max(p[1], q[1]), max(a[1], b[1])) - max(min(p[1], q[1]), min(a[1], b[1])) > 0
+    return False
 
 
 def _candidates(p: Point, q: Point, w: float, h: float) -> list[Box]:
