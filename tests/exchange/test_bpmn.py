@@ -187,18 +187,23 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
+@pytest.mark.parametrize("layout", ["grid", "dot"])
 @pytest.mark.parametrize("definition_id", SHIPPED)
-def test_layout_without_dot_is_readable(definition_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The built-in layout (used when dot is missing), read from the DI: no edge runs through a shape it
-    does not connect, no label covers another label or a shape, and every edge is drawn orthogonally."""
-    monkeypatch.setattr(shutil, "which", lambda _name: None)
-    data = definition_to_bpmn(default_registry().get(definition_id))
-    assert b'name="layered"' in data
+def test_layout_is_readable(definition_id: str, layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read from the DI as a modelling tool reads it: no edge runs through a shape it does not connect,
+    no label covers another label or a shape; the built-in layout (used when dot is missing) draws
+    every edge orthogonally."""
+    if layout == "grid":
+        monkeypatch.setattr(shutil, "which", lambda _name: None)
+    elif shutil.which("dot") is None:
+        pytest.skip("Graphviz dot is not installed")
+    data = definition_to_bpmn(default_registry().get(definition_id), layout_engine="auto")
+    assert (b'name="layered"' if layout == "grid" else b'name="dot"') in data
     shapes, edges, labels, ends = _di(data)
     for fid, points in edges.items():
         source, target = ends[fid]
         for p, q in zip(points, points[1:], strict=False):
-            assert p[0] == q[0] or p[1] == q[1], f"{fid}: a slanted segment {p}-{q}"
+            assert layout == "dot" or p[0] == q[0] or p[1] == q[1], f"{fid}: a slanted segment {p}-{q}"
             for sid, box in shapes.items():
                 if sid not in (source, target):
                     assert not _cuts(box, p, q), f"{fid} runs through {sid}"
