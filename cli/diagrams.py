@@ -35,9 +35,18 @@ timeline_format_option = click.option(
     "--format", "fmt", type=click.Choice(["svg", "png", "pdf"]),
     help="svg (needs nothing), png or pdf (need librsvg's rsvg-convert). Default: from -o's suffix, else svg.",
 )
-lang_option = click.option("--lang", type=click.Choice(["sv", "en"]), default=None,
-                           help="Language of the labels. Default: wf's (--lang before the command, WF_LANG, "
-                                "the locale; Swedish).")
+def _choose_language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--lang`` after the command means the same as before it: labels and messages alike."""
+    if value is not None:
+        from workflow.i18n import set_language
+
+        set_language(value)
+    return value
+
+
+lang_option = click.option("--lang", type=click.Choice(["sv", "en"]), default=None, callback=_choose_language,
+                           help="Language of the labels and messages. Default: wf's (--lang before the command, "
+                                "WF_LANG, the locale; Swedish).")
 today_option = click.option("--today", metavar="DATE", help="What day it is (YYYY-MM-DD), for overdue due dates.")
 
 

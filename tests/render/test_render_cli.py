@@ -66,6 +66,7 @@ def test_case_diagram_and_timeline(cli, db_url, tmp_path) -> None:  # type: igno
     mmd = cli("case", "diagram", "demo-governo", "--format", "mermaid").output
     assert "1. HSN 2022-09-22 § 142" in mmd and "class financed current" in mmd
     out = tmp_path / "t.svg"
+    assert "wrote" in cli("case", "timeline", "KS-2023-0136-106", "-o", str(out), "--lang", "en").output
     cli("case", "timeline", "KS-2023-0136-106", "-o", str(out), "--today", "2026-03-23")
     assert out.read_text(encoding="utf-8").startswith("<svg") and "idag 23 mars 2026" in out.read_text(encoding="utf-8")
     assert "today 23 March 2026" in cli("case", "timeline", "demo-dorotea", "--today", "2026-03-23", "--lang", "en").output
