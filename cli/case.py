@@ -199,7 +199,7 @@ def print_case(c: "Case", d: "Definition", view: dict[str, Any], lang: str | Non
             (x["seq"], x["reference"], step_label(d, x["trigger"], lang), party_name(d, x["party"]),
              x["proposed_by"] or "", note(x))
             for x in view["decisions"]
-        ], wrap=[5, 2, 3, 4])
+        ], wrap=[2, 5, 3, 4])
     for j in view["awaiting"]:
         decided = ", ".join(f"{party_name(d, x['party'])} ({x['reference']})" for x in j["decided"])
         awaiting = ", ".join(party_name(d, x) for x in j["awaiting"]) or t("nobody", lang)

@@ -124,9 +124,15 @@ def cli(ctx: click.Context, database_url: str | None, lang: str | None) -> None:
 def main() -> None:
     try:
         cli.main(prog_name="wf")
-    except BrokenPipeError:  # while Click writes help or a usage error to a closed pipe
+    except BrokenPipeError:
         _quiet_stdout()
         sys.exit(0)
+    except SystemExit as e:
+        # Click ends with 1 when its own output (help, a usage error) met a closed pipe, after
+        # wrapping the streams so that nothing more is said: for wf that is a quiet end too.
+        if e.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+            sys.exit(0)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,128 @@ def test_translating_imports_no_babel() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert i18n.catalogue("en").gettext("Due dates") == "Due dates"
+
+
+# -- every message has its Swedish text ------------------------------------------------------------------
+
+def _messages() -> dict[str, str]:
+    """Every message passed to ``t("...")`` in the program (workflow/ and cli/), with where it is."""
+    import ast
+
+    found: dict[str, str] = {}
+    for path in sorted([*(ROOT / "workflow").rglob("*.py"), *(ROOT / "cli").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t"
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.setdefault(node.args[0].value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def _catalogues() -> dict[str, list[tuple[str, str]]]:
+    """Every msgid of the Swedish catalogues, with each catalogue's name and text for it."""
+    from babel.messages.pofile import read_po
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    for po in sorted((ROOT / "workflow" / "i18n" / "sv").glob("*.po")):
+        with po.open("rb") as f:
+            for m in read_po(f):
+                if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy:
+                    out.setdefault(m.id, []).append((po.name, m.string))
+    return out
+
+
+def test_every_message_the_program_writes_has_a_swedish_text() -> None:
+    messages = _messages()
+    assert len(messages) > 100, "the scan found too few t(...) calls"
+    have = _catalogues()
+    missing = [f"{where}: {msgid!r}" for msgid, where in sorted(messages.items(), key=lambda kv: kv[1])
+               if msgid not in have]
+    assert not missing, "untranslated (add them to workflow/i18n/sv/<area>.po, then make generated):\n" + "\n".join(missing)
+
+
+def test_a_message_reads_the_same_in_every_catalogue() -> None:
+    """The catalogues are chained, so the first that has a message wins for the whole program."""
+    differ = {msgid: texts for msgid, texts in _catalogues().items() if len({s for _, s in texts}) > 1}
+    assert not differ, differ
+
+
+def test_placeholders_survive_translation() -> None:
+    import string
+
+    def names(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    wrong = [(msgid, s) for msgid, texts in _catalogues().items() for _, s in texts if names(msgid) != names(s)]
+    assert not wrong, wrong
+
+
+# -- what people read, end to end ------------------------------------------------------------------------
+
+ENGLISH = ("Decisions", "Due dates", "Possible next", "OVERDUE", "NOT YET REPORTED", "NOT REPORTED", "State:",
+           "Process", "Diary number", "Phase", "Opened", "Parties", "Proposal", "PENDING", "Urgent decisions",
+           "Assignments", "Linked cases", "Amounts granted", "History", "TRIGGER", "STEP", "DECISION", "WHEN",
+           "SET BY", "TITLE", "awaiting", "decided", "moved", "set to", "case opened", "proposal", " SEK",
+           " meeting", "sub-delegate", "urgent", "related case", "child case", "ceiling", "recorded")
+# Ids with a label; English words that are states' ids.
+IDS = re.compile(r"\b(report_back|pilot_end|consequence_study|follow_up|pre_study|final_position|assignment|"
+                 r"approved|reported|extension|rejected|withdrawn|closed|financed)\b")
+TRIGGERS = re.compile(r"\b(commission_pre_study|approve_pre_study|start_pilot|postpone|approve_report_back|"
+                      r"extend_pilot|commission_investigation|take_final_position|grant_more|grant|withdraw)\b")
+TODAY = "2026-06-01"  # the report-back and the end of the pilot are overdue
+
+
+def _outputs(cli: Any, *lang: str) -> dict[str, str]:
+    def run(*args: str) -> str:
+        return str(cli(*lang, *args).output)
+
+    return {
+        "show dorotea": run("case", "show", "demo-dorotea", "--today", TODAY),
+        "show governo": run("case", "show", "demo-governo", "--today", TODAY),
+        "history dorotea": run("case", "history", "demo-dorotea"),
+        "history governo": run("case", "history", "demo-governo"),
+        "due": run("due", "--today", TODAY),
+        "list": run("case", "list", "--today", TODAY),
+        "triggers": run("case", "triggers", "demo-dorotea"),
+    }
+
+
+def test_swedish_output_has_no_english_word_and_no_id_where_a_label_exists(demo: Any, cli: Any) -> None:
+    for name, out in _outputs(cli).items():
+        english = [w for w in ENGLISH if w in out]
+        assert not english, f"wf {name}: English {english} in\n{out}"
+        # A step's id is shown only as what to type: the last column of what can happen next.
+        before, _, after = out.partition("Möjliga nästa steg:")
+        if name == "triggers":
+            before, after = "", out
+        rest = [line.rsplit("  ", 1)[0] for line in after.splitlines()[3:]]
+        for text in (before, *rest):
+            assert not IDS.findall(text), f"wf {name}: ids {set(IDS.findall(text))} in\n{out}"
+            assert not TRIGGERS.findall(text), f"wf {name}: step ids {set(TRIGGERS.findall(text))} in\n{out}"
+    shown = _outputs(cli)
+    assert "Beslut:" in shown["show dorotea"] and "Bevakningar:" in shown["show dorotea"]
+    assert "FÖRSENAD" in shown["show dorotea"] and "INTE ANMÄLT ÄNNU" in shown["show dorotea"]
+    assert "Återrapportering" in shown["show dorotea"] and "Pilotprojekt" in shown["show dorotea"]
+    assert "HSN 2023 § 30: 1\u00a0800\u00a0000\u00a0kr (högst 1\u00a0800\u00a0000\u00a0kr)" in shown["show governo"]
+    assert "Återrapportering: flyttad från HSN:s sammanträde i december 2023 till februari 2024" in " ".join(
+        shown["history dorotea"].split())
+
+
+def test_english_on_request(demo: Any, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    english = _outputs(cli, "--lang", "en")
+    for words, name in (("Decisions:", "show dorotea"), ("Due dates:", "show dorotea"),
+                        ("Possible next:", "show dorotea"), ("OVERDUE", "show dorotea"),
+                        ("NOT YET REPORTED", "show dorotea"), ("State:", "show dorotea"), ("Process:", "show dorotea"),
+                        ("Report-back", "show dorotea"), ("SEK 1,800,000 (ceiling SEK 1,800,000)", "show governo"),
+                        ("moved from HSN's meeting in December 2023 to February 2024", "history dorotea"),
+                        ("OVERDUE", "due"), ("STATE", "list"), ("STEP", "triggers")):
+        assert words in " ".join(english[name].split()) or words in english[name], f"{words!r} not in wf {name}"
+    # WF_LANG too, and a command's own --lang wins over the global one.
+    monkeypatch.setenv("WF_LANG", "en")
+    assert "Decisions:" in cli("case", "show", "demo-dorotea").output
+    assert "Beslut:" in cli("case", "show", "demo-dorotea", "--lang", "sv").output
+    assert "Beslut:" in cli("--lang", "sv", "case", "show", "demo-dorotea").output
+    assert "Decisions:" in cli("--lang", "sv", "case", "show", "demo-dorotea", "--lang", "en").output
+    # --json stays the same in either language
+    monkeypatch.delenv("WF_LANG")
+    assert cli("case", "show", "demo-dorotea", "--json", "--today", TODAY).output == cli(
+        "--lang", "en", "case", "show", "demo-dorotea", "--json", "--today", TODAY).output
