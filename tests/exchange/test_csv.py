@@ -134,3 +134,16 @@ def test_wf_export_as_a_spreadsheet(demo: Any, cli: Any, tmp_path: Path) -> None
     assert [r[0] for r in sheet[1:]] == ["demo-dorotea"]
     cli("export", "--format", "csv", "--sign", str(tmp_path / "key.pem"), code=5)
     cli("export", "--format", "ods", code=2)
+
+
+def test_a_withdrawn_case_has_nothing_due_in_the_tables(demo: Any) -> None:
+    from workflow import Decision, DecisionRef
+
+    demo.advance("demo-dorotea", Decision(trigger="withdraw", reference=DecisionRef.parse("HSN 2026-03-20 § 40"),
+                                          note="Uppdraget återtas.", actor="sekreterare"))
+    dorotea = next(r for r in _rows(cases_csv(demo.cases(), dt.date(2030, 1, 1), wf=demo))
+                   if r["Ärende-id"] == "demo-dorotea")
+    assert dorotea["Status"] == "Återtaget" and dorotea["Nästa bevakning"] == "" and dorotea["Försenad"] == ""
+    dues = [r for r in _rows(due_rows_csv(demo.cases(), dt.date(2030, 1, 1), wf=demo)) if r["Ärende-id"] == "demo-dorotea"]
+    assert {(r["Bevakning"], r["Bevakningsstatus"], r["Försenad"]) for r in dues if r["Bevakningsstatus"] != "klar"} == {
+        ("Pilotperiodens slut", "avslutad", "nej"), ("Återrapportering", "avslutad", "nej")}
