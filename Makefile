@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 deps: $(STAMP)
 	scripts/ensure-graphviz.sh
 	PYTHON=$(PY) scripts/ensure-pdf.sh
+	scripts/ensure-render-tools.sh
 
 demo: deps
 	$(VENV)/bin/wf demo

@@ -58,6 +58,15 @@ def sqlite_url(tmp_path: Any) -> str:
     return f"sqlite:///{tmp_path / 'wf.sqlite3'}"
 
 
+@pytest.fixture(autouse=True)
+def _language_of_the_environment() -> Iterator[None]:
+    """A language chosen by one test (``wf --lang en``, ``set_language``) does not carry over to the next."""
+    from workflow.i18n import set_language
+
+    yield
+    set_language(None)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -46,7 +46,7 @@ def test_missing_dot_says_how_to_install_and_text_formats_still_work(cli, tmp_pa
     empty = tmp_path / "bin"
     empty.mkdir()
     env = {"PATH": str(empty)}
-    r = cli("definitions", "diagram", "systemledning", "-o", str(tmp_path / "x.svg"), env=env, code=1)
+    r = cli("definitions", "diagram", "systemledning", "-o", str(tmp_path / "x.svg"), env=env, code=5)
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and "apt-get install graphviz" in lines[0] and "'dot'" in lines[0]
     assert not (tmp_path / "x.svg").exists()
@@ -54,7 +54,7 @@ def test_missing_dot_says_how_to_install_and_text_formats_still_work(cli, tmp_pa
     cli("definitions", "diagram", "systemledning", "-o", str(tmp_path / "x.mmd"), env=env)
     assert (tmp_path / "x.dot").read_text(encoding="utf-8").startswith('digraph "systemledning"')
     assert "stateDiagram-v2" in (tmp_path / "x.mmd").read_text(encoding="utf-8")
-    r = cli("diagrams", "build", "--out", str(tmp_path / "d"), env=env, code=1)
+    r = cli("diagrams", "build", "--out", str(tmp_path / "d"), env=env, code=5)
     assert "apt-get install graphviz" in r.output
 
 

@@ -208,14 +208,23 @@ class RenderError(WorkflowError):
     """A diagram could not be drawn or written: neither bad input nor a refused decision (exit code 1)."""
 
 
-class GraphvizMissing(RenderError):
+class ToolMissing(InvalidInput):
+    """A program an output needs is not installed (exit code 5: ask for another format, or install it)."""
+
+    def __init__(self, message: str, *, program: str = "", package: str = "") -> None:
+        super().__init__(message)
+        self.program = program
+        self.package = package
+
+
+class GraphvizMissing(ToolMissing):
     """The Graphviz ``dot`` program is not installed (DOT and Mermaid still work)."""
 
     def __init__(self) -> None:
         super().__init__(
             "the Graphviz 'dot' program was not found on PATH; install it "
             "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz), "
-            "or draw as DOT or Mermaid, which need no Graphviz"
+            "or draw as DOT or Mermaid, which need no Graphviz", program="dot", package="graphviz"
         )
 
 

@@ -14,17 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workflow.core.errors import InvalidInput
+from workflow.core.errors import InvalidInput, ToolMissing
 
 if TYPE_CHECKING:
     import jinja2
 
 KINDS = ("agenda", "minutes", "extract", "notice")
 FORMATS = ("text", "html", "pdf")
-
-
-class DocumentToolMissing(InvalidInput):
-    """A PDF was asked for, and WeasyPrint (or the Pango library it draws with) is not installed."""
 
 
 def format_for(path: str | None, fmt: str | None = None) -> str:
@@ -65,5 +61,6 @@ def pdf(page: str) -> bytes:
     try:
         import weasyprint
     except (ImportError, OSError) as e:  # OSError: the Pango library is missing
-        raise DocumentToolMissing(f"PDF needs WeasyPrint and the Pango library ({e}); use .html instead")
+        raise ToolMissing(f"PDF needs WeasyPrint and the Pango library ({e}); use .html instead",
+                          program="weasyprint", package="libpango-1.0-0")
     return bytes(weasyprint.HTML(string=page).write_pdf())

@@ -14,23 +14,19 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from workflow.core.errors import InvalidInput, RenderError
+from workflow.core.errors import RenderError, ToolMissing
 from workflow.i18n import t
 
 CONVERTER = "rsvg-convert"
 FORMATS = ("png", "pdf")
 
 
-def converter_missing(fmt: str) -> InvalidInput:
-    """The refusal when ``rsvg-convert`` is not installed: exit code 5, naming the program and its package.
-
-    (An :class:`InvalidInput`, as no class of :mod:`workflow.core.errors` is about a missing tool but
-    :class:`~workflow.core.errors.GraphvizMissing`, which exits 1.)
-    """
-    return InvalidInput(t(
+def converter_missing(fmt: str) -> ToolMissing:
+    """The refusal when ``rsvg-convert`` is not installed: exit code 5, naming the program and its package."""
+    return ToolMissing(t(
         "{format} needs librsvg's '{program}' program, which was not found on PATH; install it "
         "(Debian/Ubuntu: apt-get install librsvg2-bin; macOS: brew install librsvg), or draw as SVG, "
-        "which needs nothing", format=fmt.upper(), program=CONVERTER))
+        "which needs nothing", format=fmt.upper(), program=CONVERTER), program=CONVERTER, package="librsvg2-bin")
 
 
 def converter_available() -> bool:
