@@ -53,7 +53,7 @@ def verify(ctx: Context, key: str | None, digest_line: str | None, public_key: s
         emit_json(out)
     else:
         for p in report.problems:
-            click.echo(t("FAIL {problem}", problem=p), err=True)
+            click.echo(f"FAIL {p}", err=True)  # English, as the library's messages are
         if report.ok:
             extends = (t("; it extends the digest of {size} entries", size=digest.size) if digest is not None else "")
             click.echo(t("ok: {cases} case(s), {entries} entries verified; ledger of {size} entries",
