@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from workflow.store.repository import Store
 
 MAX_PAGE = 200
+FEW = 1000
+"""Up to this many cases whose diary numbers begin with the search are fetched by id; more are found by walking."""
 
 
 @dataclass(frozen=True)
@@ -111,23 +113,38 @@ class SearchMixin:
                 due_dates.c.case_id == cases.c.id, due_dates.c.status == "open", due_dates.c.due_on < until,
                 ~due_dates.c.name.startswith(URGENT_PREFIX)).exists())
         text = (query.text or "").strip()
+        store = self._db
+        few: list[str] | None = None
         if text:
             if len(text) > 200:
                 raise InvalidInput("search for at most 200 characters", field="q")
-            # A diary number exactly or as its beginning (a range on the primary key), or words of the title.
-            by_number = sa.select(case_numbers.c.case_id).where(
-                case_numbers.c.case_id == cases.c.id,
+            # A diary number, exactly or its beginning, is looked up in the primary key of the numbers
+            # (or a case id in the cases'); only text that begins no diary number searches the titles.
+            numbered = sa.select(case_numbers.c.case_id).where(
                 case_numbers.c.number >= text, case_numbers.c.number < text + "\U0010ffff")
-            words = [w for w in text.split() if w]
-            by_title = sa.and_(*(cases.c.title.ilike(f"%{_like_escape(w)}%", escape="\\") for w in words))
-            q = q.where(sa.or_(by_number.exists(), cases.c.id == text, by_title))
-        if after:
-            opened, case_id = decode_cursor(after)
-            q = q.where(sa.tuple_(cases.c.opened_at, cases.c.id) < sa.tuple_(sa.literal(opened), sa.literal(case_id)))
-        q = q.order_by(cases.c.opened_at.desc(), cases.c.id.desc()).limit(limit + 1)
-        store = self._db
-        with store.reading() as conn:
-            found = store._load_cases(conn, q)
+            with store.reading() as conn:
+                ids = [str(r[0]) for r in conn.execute(numbered.limit(FEW + 1))]
+                by_id = conn.execute(sa.select(cases.c.id).where(cases.c.id == text)).first() is not None
+            if len(ids) > FEW:  # a wide prefix ("HSN"): walk the cases newest first, probing each
+                q = q.where(sa.or_(cases.c.id.in_(numbered), cases.c.id == text))
+            elif ids or by_id:  # a few: fetch those by their primary key, and order them here
+                few = [*ids, text]
+            else:
+                words = [w for w in text.split() if w]
+                q = q.where(sa.and_(*(cases.c.title.ilike(f"%{_like_escape(w)}%", escape="\\") for w in words)))
+        cursor = decode_cursor(after) if after else None
+        if few is not None:
+            with store.reading() as conn:
+                found = store._load_cases(conn, q.where(cases.c.id.in_(few)))
+            found = sorted((c for c in found if cursor is None or (c.opened_at, c.id) < cursor),
+                           key=lambda c: (c.opened_at, c.id), reverse=True)[:limit + 1]
+        else:
+            if cursor is not None:
+                q = q.where(sa.tuple_(cases.c.opened_at, cases.c.id) < sa.tuple_(sa.literal(cursor[0]),
+                                                                                 sa.literal(cursor[1])))
+            q = q.order_by(cases.c.opened_at.desc(), cases.c.id.desc()).limit(limit + 1)
+            with store.reading() as conn:
+                found = store._load_cases(conn, q)
         more = len(found) > limit
         found = found[:limit]
         return CasePage(found, encode_cursor(found[-1]) if more and found else None)
