@@ -106,8 +106,8 @@ class _Root(LazyGroup):
 @click.group(cls=_Root, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", envvar="WF_DATABASE_URL", metavar="URL",
               help="Database URL (default: SQLite in ~/.local/share/wf/wf.sqlite3; env WF_DATABASE_URL).")
-@click.option("--lang", type=click.Choice(["sv", "en"]), envvar="WF_LANG",
-              help="Language of the output: sv (default) or en (env WF_LANG; else the locale).")
+@click.option("--lang", type=click.Choice(["sv", "en"]),
+              help="Language of the output: sv (default) or en; else WF_LANG, else the locale's if English.")
 @click.version_option(package_name="kansli-workflow", prog_name="wf")
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, lang: str | None) -> None:

@@ -244,3 +244,10 @@ def test_english_on_request(demo: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("WF_LANG")
     assert cli("case", "show", "demo-dorotea", "--json", "--today", TODAY).output == cli(
         "--lang", "en", "case", "show", "demo-dorotea", "--json", "--today", TODAY).output
+
+
+def test_wf_lang_is_read_as_the_locale_is(demo: Any, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WF_LANG names a language as LANG does; one wf does not know is no reason to refuse to run."""
+    for value, heading in (("en_GB.UTF-8", "Decisions:"), ("de", "Beslut:"), ("sv", "Beslut:")):
+        monkeypatch.setenv("WF_LANG", value)
+        assert heading in cli("case", "show", "demo-dorotea").output, value
