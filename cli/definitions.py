@@ -34,7 +34,7 @@ def list_(as_json: bool) -> None:
         return
     table([t("ID"), t("VERSION"), t("NAME"), t("STATES"), t("STEPS"), t("FILE")],
           [(d.id, d.version, d.label.get(language()), len(d.states), len(d.transitions), d.source) for d in found],
-          wrap=[2, 5])
+          wrap=[2])
 
 
 @definitions.command()
