@@ -25,6 +25,14 @@ def empty_data(parties: list[str]) -> Data:
     return {"parties": parties}
 
 
+def close_due(data: Data) -> None:
+    """The case reached a final state: its open due dates are closed (an unreported urgent decision is not
+    a due date of the case: the chair's duty to report it to the body stays)."""
+    for d in data.get("due", {}).values():
+        if d.get("status") == "open":
+            d["status"] = "closed"
+
+
 def _dict(data: Data, key: str) -> dict[str, Any]:
     return data.setdefault(key, {})  # type: ignore[no-any-return]
 

@@ -18,7 +18,7 @@ from workflow.core.audit import GENESIS, Entry
 from workflow.core.case import Case, DiaryNumber
 from workflow.core.decisions import Decision, PartialDate
 from workflow.core.definition import Definition, Transition
-from workflow.core.effects import APPLY, empty_data
+from workflow.core.effects import APPLY, close_due, empty_data
 from workflow.core.errors import (
     BodyNotAllowed,
     DecisionRefused,
@@ -410,6 +410,8 @@ def _apply(definition: Definition, case: Case, entry: Entry, data: dict[str, Any
             effect(data, entry)
         except (KeyError, TypeError, ValueError, WorkflowError) as e:
             raise ReplayError(f"case {case.id}: entry {entry.seq} ({entry.kind}) cannot be applied: {e!r}")
+        if entry.to_state != case.state and definition.states[entry.to_state or case.state].final:
+            close_due(data)  # nothing more is due in a closed, withdrawn or rejected case
         new = replace(case, state=entry.to_state or case.state, data=data)
     return replace(new, version=entry.seq, head_seq=entry.seq, head_hash=entry.hash, updated_at=entry.recorded_at)
 
