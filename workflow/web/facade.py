@@ -10,10 +10,16 @@ facade: the web app validates nothing itself.
 from __future__ import annotations
 
 import copy
+import threading
+from typing import TYPE_CHECKING
 
 from workflow.accounts import AccountsMixin
 from workflow.api import Workflow
 from workflow.web.search import SearchMixin
+
+if TYPE_CHECKING:
+    from workflow.api import Recorded
+    from workflow.core.decisions import Decision
 
 
 # Workflow first: the order stays consistent when Workflow itself gains AccountsMixin among its bases.
@@ -44,3 +50,15 @@ class WebWorkflow(Workflow, SearchMixin, AccountsMixin):
     def open_store(self) -> None:
         """Open the database now (schema checked), so the first request does not pay for it."""
         self._db  # noqa: B018
+        if self._db.dialect == "sqlite":
+            self._writer = threading.Lock()
+
+    _writer: threading.Lock | None = None
+
+    def advance(self, key: str, decision: "Decision", *, expected_version: int | None = None) -> "Recorded":
+        """As the facade's; on SQLite the app's clerks queue here for the one writer the file allows,
+        in turn, rather than in SQLite's busy-wait, which lets a late writer overtake one that waited long."""
+        if self._writer is None:
+            return super().advance(key, decision, expected_version=expected_version)
+        with self._writer:
+            return super().advance(key, decision, expected_version=expected_version)
