@@ -134,14 +134,15 @@ def agenda(ctx: Context, body: str, date: str, output: str | None, refresh: bool
 @click.argument("case")
 @click.option("--proposal", help="The case's proposal to decide (P1, P2, ...).")
 @click.option("--urgent", metavar="ENTRY", help="The urgent decision to report: its entry number in the case.")
+@click.option("--delegated", metavar="ENTRY", help="The delegated decision to report: its entry number in the case.")
 @click.option("--text", "text_", help="What the matter is, when it is neither.")
 @click.option("--position", type=int, help="Where on the agenda (1 = first); by default last.")
 @pass_context
 def add(ctx: Context, body: str, date: str, case: str, proposal: str | None, urgent: str | None,
-        text_: str | None, position: int | None) -> None:
+        delegated: str | None, text_: str | None, position: int | None) -> None:
     """Put CASE on the agenda by hand."""
     item = ctx.workflow.add_agenda_item(body, date, case, proposal=proposal, urgent=urgent, text=text_,
-                                        position=position)
+                                        position=position, delegated=delegated)
     click.echo(t("Item {item} added to the agenda", item=item.id))
 
 
@@ -173,7 +174,8 @@ def move(ctx: Context, body: str, date: str, item: str, position: int) -> None:
 @click.option("--changed", "outcome", flag_value="changed", help="Decided with a change (say it with --note).")
 @click.option("--postpone", "outcome", flag_value="postponed", help="Postponed (bordlagt) to a later meeting.")
 @click.option("--return", "outcome", flag_value="returned", help="Returned for further preparation (återremiss).")
-@click.option("--noted", "outcome", flag_value="noted", help="A report noted (an urgent decision reported).")
+@click.option("--noted", "outcome", flag_value="noted",
+              help="A report noted (an urgent or delegated decision reported).")
 @click.option("--points", metavar="N,N", help="Only these points (att-satser) of the proposal, e.g. 1,2.")
 @click.option("--note", help="What was changed, or a note for the minutes.")
 @click.option("--next", "next_meeting", metavar="DATE", help="The meeting a postponed item goes to.")

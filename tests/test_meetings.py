@@ -204,3 +204,21 @@ def test_every_proposal_of_the_dorotea_case_can_be_decided(demo: Workflow) -> No
     case = demo.case("demo-dorotea")
     assert case.state == state and case.data["proposals"]["P1"]["status"] == "adopted"
     assert demo.history("demo-dorotea")[-1].reference == "KF 2026-06-15 § 1"
+
+
+def test_a_delegated_decision_is_reported_at_the_next_meeting(five: Any, db_url: str) -> None:
+    from workflow.core.decisions import Decision, DecisionRef, DueSpec
+
+    wf, ids = five
+    wf.advance(ids[0], Decision(trigger="postpone", reference=DecisionRef.parse("HSN 2026-09-30"), delegated=True,
+                                due=(DueSpec.parse("report_back=2026-12"),), actor="Förvaltningschefen"))
+    m = wf.plan_meeting(*MEETING)
+    report = next(i for i in m.agenda if i.kind == "delegated_report")
+    assert report.case_id == ids[0]
+    out = Cli(db_url)("meeting", "agenda", *MEETING).output
+    assert "Anmälan av delegationsbeslut HSN 2026-09-30: Senarelägg återrapportering" in out
+    decided = wf.decide_item(*MEETING, report.id, "noted")
+    assert decided.decided is not None
+    assert wf.history(ids[0])[-1].kind == "delegated_reported"
+    assert "not both" in Cli(db_url)("case", "advance", ids[1], "postpone", "--decision", "HSN 2026-09-30",
+                                     "--due", "report_back=2026-12", "--urgent", "--delegated", code=5).output

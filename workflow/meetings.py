@@ -106,15 +106,18 @@ class MeetingsMixin:
         return [Item(**e.payload["item"]) for e in added]  # type: ignore[arg-type]
 
     def add_agenda_item(self, body: str, date: str, case: str, *, proposal: str | None = None,
-                        urgent: str | None = None, text: str | None = None, position: int | None = None) -> Item:
-        """Put a case on the agenda by hand: a proposal of it, an urgent decision to report, or a matter."""
+                        urgent: str | None = None, text: str | None = None, position: int | None = None,
+                        delegated: str | None = None) -> Item:
+        """Put a case on the agenda by hand: a proposal of it, an urgent or delegated decision to report
+        (by its entry number), or a matter."""
         meeting = self.meeting(body, date)
 
         def make(uow: "UnitOfWork", meetings: dict[str, Meeting]) -> Drafts:
             m = meetings[meeting.key]
             rules.check_open(m, "changing the agenda")
             c = uow.case(case)
-            item = _item_for(c, m, proposal=proposal, urgent=urgent, text=text)
+            item = _item_for(c, m, proposal=proposal, urgent=urgent or delegated, text=text,
+                             delegated=delegated is not None)
             item.id = str(len(m.items) + 1)
             on = [i for i in m.agenda if (i.case_id, i.proposal, i.urgent) == (item.case_id, item.proposal, item.urgent)
                   and item.kind != "matter"]
@@ -202,11 +205,12 @@ class MeetingsMixin:
         from workflow.core import actions
 
         who = actor or m.body
-        if it.kind == "urgent_report":
+        if it.kind in ("urgent_report", "delegated_report"):
             if outcome != "noted":
-                raise InvalidInput("an urgent decision reported to the body is noted ('noted')", field="outcome")
-            after, entries = self._act_in(uow, it.case_id, who, lambda d, c, a: actions.report_urgent(
-                d, c, reference, a, self.clock(), it.urgent))
+                raise InvalidInput("a decision reported to the body is noted ('noted')", field="outcome")
+            kind = "urgent" if it.kind == "urgent_report" else "delegated"
+            after, entries = self._act_in(uow, it.case_id, who, lambda d, c, a: actions.report_to_body(
+                d, c, reference, a, self.clock(), it.urgent, kind))
             return [(after, entries)]
         if it.kind != "proposal" or it.proposal is None:
             raise DecisionRefused(f"item {it.id} is a matter without a proposal: decide it on its case "
@@ -336,12 +340,11 @@ class MeetingsMixin:
                     first.append(item)
                 else:
                     proposals.append(item)
-            for seq, u in sorted(case.data.get("urgent", {}).items(), key=lambda kv: int(kv[0])):
-                if u.get("reported") or (case.id, None, seq) in waiting:
-                    continue
-                if str(u.get("reference", "")).split(" ")[0] != m.body and u.get("body") != m.body:
-                    continue
-                reports.append(_item_for(case, m, urgent=seq))
+            for kind in ("urgent", "delegated"):
+                for seq, u in sorted(case.data.get(kind, {}).items(), key=lambda kv: int(kv[0])):
+                    if u.get("reported") or (case.id, None, seq) in waiting or u.get("body") != m.body:
+                        continue
+                    reports.append(_item_for(case, m, urgent=seq, delegated=kind == "delegated"))
         return [*first, *proposals, *reports]
 
 
@@ -362,7 +365,7 @@ def _addressed(p: dict[str, Any], day: dt.date) -> bool:
 
 
 def _item_for(case: Case, m: Meeting, *, proposal: str | None = None, urgent: str | None = None,
-              text: str | None = None) -> Item:
+              text: str | None = None, delegated: bool = False) -> Item:
     label = case.numbers[0].number if case.numbers else case.id
     if proposal is not None:
         p = case.data.get("proposals", {}).get(proposal)
@@ -379,12 +382,13 @@ def _item_for(case: Case, m: Meeting, *, proposal: str | None = None, urgent: st
                     proposer=p.get("proposer"), document=p.get("document"),
                     statements=dict(p.get("statements") or {}))
     if urgent is not None:
-        u = case.data.get("urgent", {}).get(str(urgent))
+        kind, what = ("delegated", "delegated decision") if delegated else ("urgent", "urgent decision")
+        u = case.data.get(kind, {}).get(str(urgent))
         if u is None:
-            raise NotFound(f"case {case.label} has no urgent decision {urgent!r}")
+            raise NotFound(f"case {case.label} has no {what} {urgent!r}")
         if u.get("reported"):
-            raise DecisionRefused(f"the urgent decision {u.get('reference')} was reported at {u['reported']}")
-        return Item(id="", kind="urgent_report", case_id=case.id, label=label, title=case.title, urgent=str(urgent),
+            raise DecisionRefused(f"the {what} {u.get('reference')} was reported at {u['reported']}")
+        return Item(id="", kind=f"{kind}_report", case_id=case.id, label=label, title=case.title, urgent=str(urgent),
                     summary=f"{u.get('reference', '')}: {u.get('trigger', '')}".strip(": "))
     matter = _optional_text(text, "matter", 2000) or case.title
     return Item(id="", kind="matter", case_id=case.id, label=label, title=case.title, summary=matter)

@@ -121,19 +121,33 @@ def delegate(definition: Definition, case: Case, task: str, to: str, may_subdele
 def report_urgent(definition: Definition, case: Case, reference: DecisionRef, actor: str,
                   now: dt.datetime, which: str | None = None) -> tuple[Case, list[Entry]]:
     """Record that the body was told of its chair's urgent decisions (KL 6 kap. 39 §) at ``reference``."""
+    return report_to_body(definition, case, reference, actor, now, which, "urgent")
+
+
+def report_delegated(definition: Definition, case: Case, reference: DecisionRef, actor: str,
+                     now: dt.datetime, which: str | None = None) -> tuple[Case, list[Entry]]:
+    """Record that the body was told of decisions taken under its delegation (anmälan av delegationsbeslut)."""
+    return report_to_body(definition, case, reference, actor, now, which, "delegated")
+
+
+def report_to_body(definition: Definition, case: Case, reference: DecisionRef, actor: str, now: dt.datetime,
+                   which: str | None, kind: str) -> tuple[Case, list[Entry]]:
+    """Decisions taken on a body's behalf (``urgent``: by its chair; ``delegated``: under its delegation
+    order), reported to the body at ``reference``; ``which`` names one by its entry number or reference."""
+    what = {"urgent": "urgent decision", "delegated": "delegated decision"}[kind]
     open_ = {
-        k: u for k, u in case.data.get("urgent", {}).items()
+        k: u for k, u in case.data.get(kind, {}).items()
         if u["reported"] is None and u["body"] == reference.body and (which is None or which in (k, u["reference"]))
     }
     if not open_:
-        raise NotFound(f"case {case.label} has no unreported urgent decision of {reference.body}"
+        raise NotFound(f"case {case.label} has no unreported {what} of {reference.body}"
                        + (f" matching {which!r}" if which else ""))
     entries = []
-    for key, urgent in sorted(open_.items(), key=lambda kv: int(kv[0])):
-        if reference.date.last_day() < PartialDate.parse(urgent["date"]).first_day():
-            raise InvalidInput(f"{reference} is before the urgent decision {urgent['reference']}")
-        entries.append(_entry(case, "urgent_reported", actor, now,
-                              {"urgent": key, "urgent_reference": urgent["reference"]},
+    for key, taken in sorted(open_.items(), key=lambda kv: int(kv[0])):
+        if reference.date.last_day() < PartialDate.parse(taken["date"]).first_day():
+            raise InvalidInput(f"{reference} is before the {what} {taken['reference']}")
+        entries.append(_entry(case, f"{kind}_reported", actor, now,
+                              {kind: key, f"{kind}_reference": taken["reference"]},
                               effective=reference.date, reference=reference))
     return chain_entries(definition, case, entries)
 

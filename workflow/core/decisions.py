@@ -237,6 +237,8 @@ class Decision:
     outcome: str = "yes"
     """``yes`` or ``no``; a ``no`` in a joint decision sends the case to its refusal state."""
     urgent: bool = False
+    delegated: bool = False
+    """Taken by an officer under the body's delegation order (delegationsbeslut): reported to the body."""
     amount: Decimal | None = None
     ceiling: Decimal | None = None
     statements: tuple[tuple[str, str], ...] = ()

@@ -61,6 +61,11 @@ def _decision(data: Data, e: Entry) -> None:
             "reference": e.reference, "body": p["body"], "date": p["meeting_date"], "trigger": e.trigger,
             "reported": None,
         }
+    if p.get("delegated"):
+        _dict(data, "delegated")[str(e.seq)] = {
+            "reference": e.reference, "body": p["body"], "date": p["meeting_date"], "trigger": e.trigger,
+            "reported": None,
+        }
     for a in p.get("assign") or ():
         _dict(data, "assignments")[a["task"]] = {
             "task": a["task"], "by": e.reference, "body": p["body"],
@@ -120,6 +125,10 @@ def _urgent_reported(data: Data, e: Entry) -> None:
     data["urgent"][e.payload["urgent"]]["reported"] = e.reference
 
 
+def _delegated_reported(data: Data, e: Entry) -> None:
+    data["delegated"][e.payload["delegated"]]["reported"] = e.reference
+
+
 def _link(data: Data, e: Entry) -> None:
     _list(data, "links").append({"case": e.payload["case"], "relation": e.payload["relation"],
                           "title": e.payload.get("title", "")})
@@ -141,6 +150,7 @@ APPLY: dict[str, Callable[[Data, Entry], None]] = {
     "proposal_outcome": _proposal_outcome,
     "delegation": _delegation,
     "urgent_reported": _urgent_reported,
+    "delegated_reported": _delegated_reported,
     "link": _link,
     "minutes_posted": _minutes_posted,
 }

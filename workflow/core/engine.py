@@ -215,6 +215,11 @@ def _check_extras(case: Case, t: Transition, decision: Decision) -> None:
         raise InvalidInput("the same task is assigned twice in one decision", field="assign")
     if decision.urgent and decision.reference is None:
         raise InvalidInput("an urgent decision needs the body it was taken for and its date", field="reference")
+    if decision.delegated and decision.reference is None:
+        raise InvalidInput("a delegated decision needs the body whose delegation it was taken under, and its date",
+                           field="reference")
+    if decision.delegated and decision.urgent:
+        raise InvalidInput("a decision is taken by the chair (urgent) or under delegation, not both", field="delegated")
     if decision.proposal is not None:
         proposal = case.data.get("proposals", {}).get(decision.proposal)
         if proposal is None:

@@ -230,6 +230,8 @@ FIELDS: tuple[Field, ...] = (
           _plain("outcome"), kind="choice", choices=("yes", "no"), default="yes"),
     Field("urgent", "Taken by the chair on the body's behalf (brådskande beslut); must be reported to the body.",
           _flag, _plain("urgent"), kind="flag", default=False),
+    Field("delegated", "Taken by an officer under the body's delegation order (delegationsbeslut); "
+          "reported to the body at a meeting.", _flag, _plain("delegated"), kind="flag", default=False),
     Field("amount", "An amount granted, in kronor: 1800000, 1 800 000 or 1800000,50 (at most two decimals).",
           _amount("the amount"), _decimal("amount"), metavar="SEK",
           requirement="amount", needs="an amount"),

@@ -66,14 +66,15 @@ class Item:
     id: str
     """Stable within the meeting: ``1``, ``2``, ... in the order items were added."""
     kind: str
-    """``proposal``, ``urgent_report`` (KL 6 kap. 39 §) or ``matter`` (any other case matter)."""
+    """``proposal``, ``urgent_report`` (KL 6 kap. 39 §), ``delegated_report`` (a decision taken under the
+    body's delegation order) or ``matter`` (any other case matter)."""
     case_id: str
     label: str
     """The case's diary number (or id), as the agenda shows it."""
     title: str
     proposal: str | None = None
     urgent: str | None = None
-    """The urgent decision reported: its entry number in the case."""
+    """The urgent or delegated decision reported: its entry number in the case."""
     summary: str = ""
     """What is proposed or reported, and by whom."""
     points: list[dict[str, Any]] = field(default_factory=list)

@@ -48,6 +48,10 @@ def decision_lines(wf: "Workflow", m: Meeting, it: Item, lang: str) -> list[str]
 
 
 def item_what(wf: "Workflow", it: Item, lang: str) -> str:
+    if it.kind == "delegated_report":
+        ref, _, trigger = it.summary.partition(": ")
+        return t("Report of a decision taken under delegation {reference}: {step}", lang,
+                 reference=ref, step=_step_label(wf, it.case_id, trigger, lang) if trigger else "")
     if it.kind == "urgent_report":
         ref, _, trigger = it.summary.partition(": ")
         return t("Report of the chair's urgent decision {reference} (KL 6 kap. 39 §): {step}", lang,
