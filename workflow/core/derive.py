@@ -16,7 +16,6 @@ from typing import Any
 from workflow.core.audit import canonical_json
 from workflow.core.case import Case
 from workflow.core.decisions import PartialDate
-from workflow.core.definition import Definition
 
 URGENT_PREFIX = "urgent:"
 """Due-date rows named ``urgent:<seq>`` stand for an urgent decision not yet reported to its body."""
@@ -43,26 +42,22 @@ def number_rows(case: Case) -> list[Row]:
     ]
 
 
-def due_rows(case: Case, definition: Definition | None = None) -> dict[str, Row]:
+def due_rows(case: Case) -> dict[str, Row]:
     """The ``due_dates`` rows of a case by name: its due dates and its urgent decisions to report.
 
     A due date falls on the last day its date can mean (a report-back "in
     September" on the 30th); an urgent decision is to be reported at the
     body's first meeting after it, so its row falls on the day it was taken.
-
-    Once the case is in a final state of ``definition`` (closed, withdrawn,
-    rejected), nothing more is due in it: a due date still open is
-    ``closed``.  Its row stays, so a list of what was due can still show it.
-    An urgent decision not yet reported stays open: the chair's duty to report
-    it to the body (KL 6 kap. 39 §) does not end with the case.
+    The status is the case's own: a case that reached a final state has its
+    open due dates closed in its data by the engine (an unreported urgent
+    decision stays open, the chair's duty to report it does not end with the case).
     """
-    final = definition is not None and case.state in definition.states and definition.states[case.state].final
     rows: dict[str, Row] = {}
     for name, d in case.data.get("due", {}).items():
         rows[name] = {
             "case_id": case.id, "name": name, "date": d["date"],
             "due_on": PartialDate.parse(d["date"]).last_day(), "meeting": d.get("meeting"),
-            "status": "closed" if final and d["status"] == "open" else d["status"],
+            "status": d["status"],
         }
     for key, u in case.data.get("urgent", {}).items():
         name = f"{URGENT_PREFIX}{key}"
@@ -78,12 +73,11 @@ def is_urgent(name: str) -> bool:
     return name.startswith(URGENT_PREFIX)
 
 
-def differences(case: Case, stored: Case, stored_due: list[Row], definition: Definition | None = None) -> list[str]:
+def differences(case: Case, stored: Case, stored_due: list[Row]) -> list[str]:
     """What the stored rows of a case say differently from ``case`` (its replayed log), by name.
 
     ``stored`` is the case as read from its ``cases`` and ``case_numbers``
-    rows, ``stored_due`` its rows in ``due_dates``; ``definition`` is the case's,
-    as the write paths give it to :func:`due_rows`.  Each difference is named
+    rows, ``stored_due`` its rows in ``due_dates``.  Each difference is named
     by table, column and key, so a report says exactly what was changed.
     """
     want, got = case_row(case), case_row(stored)
@@ -91,7 +85,7 @@ def differences(case: Case, stored: Case, stored_due: list[Row], definition: Def
     if case.data != stored.data:
         out.append("cases.data")
     out += _rows_differ("case_numbers", "number", number_rows(case), number_rows(stored), ("party", "position"))
-    out += _rows_differ("due_dates", "name", list(due_rows(case, definition).values()), stored_due,
+    out += _rows_differ("due_dates", "name", list(due_rows(case).values()), stored_due,
                         ("date", "due_on", "meeting", "status"))
     return out
 

@@ -196,18 +196,10 @@ class _Labels:
         return due_label(self.definition(case), name, self.lang)
 
 
-def _dues(case: Case, today: dt.date, definition: Definition | None) -> list[dict[str, Any]]:
-    """The case's due dates as the one builder of the due-date index gives them for its definition
-    (closed once the case is in a final state), urgent decisions aside, overdue at ``today`` or not."""
-    from workflow.core import derive
+def _dues(case: Case, today: dt.date) -> list[dict[str, Any]]:
+    from workflow.core.present import due_rows
 
-    due = case.data.get("due", {})
-    return [
-        {"name": name, "date": r["date"], "meeting": r["meeting"], "status": r["status"],
-         "reference": due[name].get("reference"), "due_on": r["due_on"].isoformat(),
-         "overdue": r["status"] == "open" and r["due_on"] < today}
-        for name, r in sorted(derive.due_rows(case, definition).items()) if not derive.is_urgent(name)
-    ]
+    return due_rows(case, today)
 
 
 def opening_dates(wf: "Workflow", cases: Iterable[Case]) -> dict[str, str]:
@@ -232,7 +224,7 @@ def case_table(cases: Iterable[Case], today: dt.date | None = None, *, wf: "Work
                                      "Next due date", "Date", "Overdue", "Opened", "Last changed", "Version")]
     rows = []
     for c in cases:
-        open_dues = [d for d in _dues(c, day, labels.definition(c)) if d["status"] == "open"]
+        open_dues = [d for d in _dues(c, day) if d["status"] == "open"]
         nxt = min(open_dues, key=lambda d: (d["due_on"], d["name"])) if open_dues else None
         rows.append([
             c.id, ", ".join(n.number for n in c.numbers), labels.process(c), c.definition_version,
@@ -266,7 +258,7 @@ def due_table(cases: Iterable[Case], today: dt.date | None = None, *, only_open:
                                      "When", "Due on", "Due status", "Overdue", "Reference")]
     rows = []
     for c in cases:
-        for d in _dues(c, day, labels.definition(c)):
+        for d in _dues(c, day):
             if only_open and d["status"] != "open":
                 continue
             rows.append([
