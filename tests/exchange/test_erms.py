@@ -232,3 +232,22 @@ def test_cli(closed: Any, cli: Any, tmp_path: Path, schema: xmlschema.XMLSchema)
     cli("archive", "export", "no-such-case", "-o", str(refused), code=3)
     cli("archive", "export", code=2)
     assert not refused.exists()
+
+
+def test_a_delegated_decision_says_so(wf: Any, schema: xmlschema.XMLSchema) -> None:
+    from workflow import Decision, DecisionRef
+
+    c = wf.open_case("finansiering", effective="2021-05-03", title="Bidrag", numbers=["HSN 13-2021"], actor="x")
+    wf.advance(c.id, Decision(trigger="grant", reference=DecisionRef.parse("HSN 2021-06-10"), delegated=True,
+                              actor="Ekonomidirektören"))
+    wf.advance(c.id, Decision(trigger="close", reference=DecisionRef.parse("HSN 2021-12-01 § 9"), actor="x"))
+    agg = _valid(cases_to_erms(wf, [c.id]), schema).find("e:aggregations/e:aggregation", NS)
+    assert agg is not None
+    grant = _action(agg, "HSN 2021-06-10:")
+    assert grant.findtext("e:actionText", namespaces=NS) == (
+        "HSN 2021-06-10: Bevilja finansiering; delegationsbeslut med delegation från Hälso- och sjukvårdsnämnden, "
+        "att anmälas till Hälso- och sjukvårdsnämnden")
+    assert grant.findtext("e:agents/e:agent[@agentType='authorising_person']/e:role",
+                          namespaces=NS) == "delegerande organ (delegationsbeslut)"
+    assert [k.text for k in agg.findall("e:keywords/e:keyword", NS)] == ["delegationsbeslut"]
+    _words_only(agg)

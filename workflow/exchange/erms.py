@@ -156,6 +156,18 @@ class _Words:
         number = self.others.get(case_id, case_id)
         return f"{number} ({title})" if title else number
 
+    def deciding(self, p: Mapping[str, Any]) -> str:
+        """The role of the body a decision was taken for: deciding, or whose chair or delegate decided."""
+        if p.get("urgent"):
+            return self.t("chair (urgent decision)")
+        if p.get("delegated"):
+            return self.t("delegating body (delegated decision)")
+        return self.t("deciding body")
+
+    def keywords(self, p: Mapping[str, Any]) -> list[str]:
+        return [self.t(word) for flag, word in (("urgent", "urgent decision"), ("delegated", "delegated decision"))
+                if p.get(flag)]
+
     # -- one sentence per kind of entry ---------------------------------------------------
 
     def decision(self, e: Entry) -> str:
@@ -164,6 +176,9 @@ class _Words:
         parts = [f"{e.reference}: {step}" if e.reference else step]
         if p.get("urgent"):
             parts.append(self.t("urgent decision of the chair, to be reported to {body}",
+                                body=self.body(p.get("body"))[0]))
+        if p.get("delegated"):
+            parts.append(self.t("decision under the delegation of {body}, to be reported to it",
                                 body=self.body(p.get("body"))[0]))
         joint = p.get("joint")
         if joint:
@@ -245,6 +260,10 @@ class _Words:
         return self.t("The chair's urgent decision {urgent} reported at {reference}",
                       urgent=e.payload.get("urgent_reference"), reference=e.reference)
 
+    def delegated_reported(self, e: Entry) -> str:
+        return self.t("Delegated decision {delegated} reported at {reference}",
+                      delegated=e.payload.get("delegated_reference"), reference=e.reference)
+
     def minutes_posted(self, e: Entry) -> str:
         from workflow.core.appeal import last_appeal_day
 
@@ -292,7 +311,8 @@ def _action(agg: ET.Element, e: Entry, w: _Words) -> None:
     action = _sub(agg, "action")
     texts = {"decision": w.decision, "due": w.due_change, "link": w.link, "proposal": w.proposal,
              "proposal_outcome": w.proposal_outcome, "delegation": w.delegation,
-             "urgent_reported": w.urgent_reported, "minutes_posted": w.minutes_posted}
+             "urgent_reported": w.urgent_reported, "delegated_reported": w.delegated_reported,
+             "minutes_posted": w.minutes_posted}
     say = texts.get(e.kind)
     _sub(action, "actionText", say(e) if say is not None else e.kind)
     if e.kind == "due":
@@ -303,7 +323,7 @@ def _action(agg: ET.Element, e: Entry, w: _Words) -> None:
         _sub(action, "actionMotivation", p["note"])
     detail = {"decision": e.trigger, "due": p.get("action"), "link": p.get("relation"), "proposal": p.get("id"),
               "proposal_outcome": p.get("outcome"), "delegation": p.get("task"), "urgent_reported": p.get("urgent"),
-              "minutes_posted": p.get("reference")}.get(e.kind)
+              "delegated_reported": p.get("delegated"), "minutes_posted": p.get("reference")}.get(e.kind)
     _sub(action, "actionType", f"{e.kind}:{detail}" if detail else e.kind)
 
     adates = _sub(action, "dates")
@@ -318,8 +338,7 @@ def _action(agg: ET.Element, e: Entry, w: _Words) -> None:
     if e.kind == "decision":
         name, party, unit = w.body(p.get("body"))
         if name:
-            role = w.t("chair (urgent decision)") if p.get("urgent") else w.t("deciding body")
-            _agent(aagents, "authorising_person", name, organisation=party, unit=unit, role=role)
+            _agent(aagents, "authorising_person", name, organisation=party, unit=unit, role=w.deciding(p))
         if p.get("proposed_by"):
             name, party, unit = w.body(p["proposed_by"])
             _agent(aagents, "other", name, other="proposer", organisation=party, unit=unit, role=w.t("proposing body"))
@@ -341,8 +360,11 @@ def _case_file(parent: ET.Element, case: Case, entries: list[Entry], d: Definiti
         _sub(agg, "extraId", n.number, extraIdType="diary_number")
     _sub(agg, "extraId", case.id, extraIdType="system_case_id")
     decisions = [e for e in entries if e.kind == "decision"]
-    if any(e.payload.get("urgent") for e in decisions):
-        _sub(_sub(agg, "keywords"), "keyword", w.t("urgent decision"))
+    keywords = list(dict.fromkeys(k for e in decisions for k in w.keywords(e.payload)))
+    if keywords:
+        holder = _sub(agg, "keywords")
+        for k in keywords:
+            _sub(holder, "keyword", k)
     _sub(agg, "title", case.title)
     _sub(agg, "status", value="closed")
     for link in case.data.get("links", []):
@@ -420,8 +442,11 @@ def _decision_record(agg: ET.Element, case: Case, e: Entry, object_id: str, basi
     _sub(rec, "objectId", object_id)
     if e.reference:
         _sub(rec, "extraId", e.reference, extraIdType="decision_reference")
-    if p.get("urgent"):
-        _sub(_sub(rec, "keywords"), "keyword", w.t("urgent decision"))
+    keywords = w.keywords(p)
+    if keywords:
+        holder = _sub(rec, "keywords")
+        for k in keywords:
+            _sub(holder, "keyword", k)
     _sub(rec, "title", w.t("Decision: {step}", step=w.step(e.trigger)))
     for doc in p.get("basis") or ():
         _sub(rec, "relation", basis_ids[str(doc)], relationType="reference")
@@ -430,8 +455,7 @@ def _decision_record(agg: ET.Element, case: Case, e: Entry, object_id: str, basi
     ragents = _sub(rec, "agents")
     name, party, unit = w.body(p.get("body"))
     if name:
-        role = w.t("chair (urgent decision)") if p.get("urgent") else w.t("deciding body")
-        _agent(ragents, "authorising_person", name, organisation=party, unit=unit, role=role)
+        _agent(ragents, "authorising_person", name, organisation=party, unit=unit, role=w.deciding(p))
     for r in recipients:
         _agent(ragents, "recipient", r, role=w.t("dispatched to"))
     rdates = _sub(rec, "dates")
