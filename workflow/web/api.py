@@ -248,9 +248,9 @@ def due_ics(request: Request, v: V, token: str | None = None) -> Response:
     if token:
         found = v.accounts.token_for(token) if v.accounts is not None else None
         if found is None:
-            from workflow.web.app import LoginRequired
+            from workflow.web.app import login_required
 
-            raise LoginRequired()
+            raise login_required()
         v.principal = Principal(found.person, "token", "api")
     _reader(v)
     wf = v.wf()

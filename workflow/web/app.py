@@ -51,8 +51,9 @@ class WebConfig:
     clock: Callable[[], dt.datetime] | None = None
 
 
-class LoginRequired(Exception):
-    """A page that needs a login was asked for anonymously."""
+def login_required() -> StarletteHTTPException:
+    """What a page or path that needs a login raises for an anonymous request (401: the handler answers)."""
+    return StarletteHTTPException(401, "login required")
 
 
 @dataclass
@@ -92,7 +93,7 @@ class Visit:
     @property
     def person(self) -> str:
         if self.principal is None:
-            raise LoginRequired()
+            raise login_required()
         return self.principal.person
 
     def wf(self) -> "WebWorkflow":
@@ -218,8 +219,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.include_router(api.router, prefix=API_PREFIX)
     app.openapi = lambda: api.openapi_document(app)  # type: ignore[method-assign]
 
-    @app.exception_handler(LoginRequired)
-    def _login(request: Request, _e: LoginRequired) -> Response:
+    def _login(request: Request) -> Response:
         if is_api(request):
             return JSONResponse(plain_problem(401, "LoginRequired", "not logged in",
                                               "log in, or send an API token (Authorization: Bearer ...)", 10,
@@ -240,6 +240,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, e: StarletteHTTPException) -> Response:
+        if e.status_code == 401:
+            return _login(request)
         if is_api(request) or e.status_code == 405:
             return JSONResponse(plain_problem(e.status_code, "HTTPError", str(e.detail), str(e.detail),
                                               3 if e.status_code == 404 else 2, request.url.path),
