@@ -94,7 +94,8 @@ def _pre_study_cases(wf: Any, prefix: str, n: int) -> list[str]:
 
     ids = []
     for i in range(n):
-        c = wf.open_case("systemledning", title="bench", numbers=[f"HSN {prefix}{i}-2023"], actor="registrator")
+        c = wf.open_case("systemledning", title="bench", numbers=[f"HSN {prefix}{i}-2023"], actor="registrator",
+                         effective="2023")
         wf.advance(c.id, Decision("commission_pre_study", DecisionRef.parse("HSN 2023-01-10 § 3"), "registrator"))
         wf.advance(c.id, Decision("commission_pre_study", DecisionRef.parse("KS 2023-01-12 § 4"), "registrator"))
         wf.advance(c.id, _postpone())  # sets the due date; later postponements write one entry each

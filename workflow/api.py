@@ -26,7 +26,7 @@ from workflow.registry import Registry, default_registry
 
 if TYPE_CHECKING:
     from workflow import ledger
-    from workflow.store.repository import Log, Store, UnitOfWork
+    from workflow.store.repository import Found, Log, Store, UnitOfWork
 
 Clock = Callable[[], dt.datetime]
 
@@ -85,6 +85,7 @@ class Workflow(MeetingsMixin):
         self._timeout = timeout
         self.clock = clock
         self._listeners: list[events.Listener] = []
+        self._identity: Identity | None = None
 
     # -- parts, opened lazily ---------------------------------------------------
 
@@ -114,6 +115,7 @@ class Workflow(MeetingsMixin):
         if self._store is not None:
             self._store.close()
             self._store = None
+            self._identity = None
 
     def __enter__(self) -> "Workflow":
         return self
@@ -215,12 +217,7 @@ class Workflow(MeetingsMixin):
         """
         try:
             with self._db.unit_of_work() as uow:
-                if decision.reference is not None and decision.reference.paragraph and uow.meeting_planned(
-                        decision.reference.body, str(decision.reference.date)):
-                    raise DecisionRefused(
-                        f"{decision.reference.body} {decision.reference.date} is a meeting planned in this register: "
-                        "its paragraphs are assigned when its items are decided, not typed", field="reference")
-                done, after, entries = self._decide_in(uow, key, decision, expected_version)
+                done, after, entries = self._decide_in(uow, key, decision, expected_version, typed=True)
                 if done is not None:
                     return done
         except ConcurrentUpdate:
@@ -235,19 +232,36 @@ class Workflow(MeetingsMixin):
         return Recorded(after, tuple(entries))
 
     def _decide_in(self, uow: "UnitOfWork", key: str, decision: Decision, expected_version: int | None = None,
-                   ) -> tuple[Recorded | None, Case, list[Entry]]:
+                   *, typed: bool = False) -> tuple[Recorded | None, Case, list[Entry]]:
         """Record a decision within ``uow``: (what was recorded before under its request id, or None; the case
-        after; the entries written)."""
-        case = uow.case(key)
+        after; the entries written).
+
+        One statement reads the case and all the decision may need besides
+        (:meth:`UnitOfWork.find`); the roles come from the store's view of the
+        register log, read again only when the log moved.  ``typed``: the
+        reference was typed, so a paragraph of a meeting this register plans
+        (whose paragraphs the meeting assigns) is refused.
+        """
+        found = uow.find(key, decision.request_id)
+        case = found.case
+        view = uow.view()
+        ref = decision.reference
+        if typed and ref is not None and ref.paragraph and (ref.body, str(ref.date)) in view.meetings:
+            raise DecisionRefused(
+                f"{ref.body} {ref.date} is a meeting planned in this register: "
+                "its paragraphs are assigned when its items are decided, not typed", field="reference")
         definition = self.definition_of(case, uow)
-        decision = replace(decision, actor=self._permit(definition, decision.trigger, decision.actor, uow))
-        done = _recorded_before(case, decision, uow.entries_for_request)
-        if done is not None:
-            return done, case, []
+        identity = self.identity
+        decision = replace(decision, actor=self._permitted(definition, decision.trigger, decision.actor, identity,
+                                                            Access(view.enabled, view.grants)))
+        if found.request_seq is not None:
+            done = _recorded_before(case, decision, uow.entries_for_request)
+            if done is not None:
+                return done, case, []
         if expected_version is not None and expected_version != case.version:
             raise ConcurrentUpdate(case.label, expected_version)
-        after, entries = engine.decide(definition, case, decision, self.clock(), _opened_on(case, decision, uow))
-        after, entries = self._stamped(after, entries)
+        after, entries = engine.decide(definition, case, decision, self.clock(), _opened_on(case, decision, found),
+                                       recorded_by=identity.user)
         uow.update(case, after, entries)
         return None, after, entries
 
@@ -368,22 +382,33 @@ class Workflow(MeetingsMixin):
     @property
     def identity(self) -> Identity:
         """Who this object records as: the login the database (or the OS) authenticated, and the person."""
-        login = self._db.login()
-        return Identity(login=login, user=self._user or login, owner=self._db.is_owner())
+        if self._identity is None:
+            login = self._db.login()
+            self._identity = Identity(login=login, user=self._user or login, owner=self._db.is_owner())
+        return self._identity
 
     def _stamped(self, case: Case, entries: Sequence[Entry]) -> tuple[Case, list[Entry]]:
-        """The entries with their recorder, and the case whose head is the last of them."""
+        """The entries with their recorder, and the case whose head is the last of them.
+
+        Entries the core sealed with the recorder already (it was passed in) are kept as they are.
+        """
         stamped = recorded_by(entries, self.identity.user)
+        if stamped and stamped[-1].hash == case.head_hash:
+            return case, stamped
         return replace(case, head_hash=stamped[-1].hash), stamped
 
     def _permit(self, definition: Definition, trigger: str | None, actor: str | None, uow: "UnitOfWork") -> str:
         """The actor an act is recorded as (the recorder, unless another is named), once it is permitted."""
+        view = uow.view()
+        return self._permitted(definition, trigger, actor, self.identity, Access(view.enabled, view.grants))
+
+    @staticmethod
+    def _permitted(definition: Definition, trigger: str | None, actor: str | None, identity: Identity,
+                   access: Access) -> str:
         from workflow.access import check_record
 
-        identity = self.identity
         who = (actor or "").strip() or identity.user
-        enabled, grants = uow.access()
-        check_record(definition, trigger, identity, who, Access(enabled, grants))
+        check_record(definition, trigger, identity, who, access)
         return who
 
     def access(self) -> Access:
@@ -622,13 +647,13 @@ def _recorded_before(case: Case, decision: Decision,
     return Recorded(case, tuple(done), replayed=True)
 
 
-def _opened_on(case: Case, decision: Decision, uow: "UnitOfWork") -> PartialDate | None:
-    """The day the case was opened, read only for a decision dated before it was entered in the register."""
+def _opened_on(case: Case, decision: Decision, found: "Found") -> PartialDate | None:
+    """The day the case was opened, for a decision dated before it was entered in the register."""
     ref = decision.reference
     entered = dt.date.fromisoformat(case.opened_at[:10]) if case.opened_at else None
     if ref is None or entered is None or ref.date.last_day() >= entered:
         return None
-    said = uow.opened_on(case.id)
+    said = found.opened_on
     return PartialDate.parse(said) if said else PartialDate.of(entered)
 
 

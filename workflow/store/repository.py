@@ -6,6 +6,15 @@ inserted in the same transaction, so a decision is either wholly there or not
 at all.  On SQLite, write transactions start with ``BEGIN IMMEDIATE`` and wait
 for a busy database up to a timeout; on PostgreSQL the version check in the
 ``UPDATE`` decides between two clerks.
+
+The hot path -- one decision: find the case, decide, write, commit -- runs
+pre-built SQL text on the driver's own cursor (:class:`_Statements`), not
+SQLAlchemy constructs: one statement finds the case by id or diary number
+together with everything else the decision may need (its diary numbers, the
+day it was opened, an earlier recording under the request id, the head of the
+register log), one updates it, one appends its entries.  The roles and the
+planned meetings the register log gives are read again only when that head
+moved (:class:`RegisterView`).
 """
 
 from __future__ import annotations
@@ -14,7 +23,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -51,6 +62,7 @@ HEAD_REVISION = "0004"
 DEFAULT_TIMEOUT = 10.0
 
 Change = tuple[Case, Case, Sequence[Entry]]
+"""A case as read, the case after a change, and the entries of the change."""
 
 
 class Log(NamedTuple):
@@ -59,36 +71,82 @@ class Log(NamedTuple):
     case: Case
     entries: list[Entry]
     due: list[dict[str, Any]]
-"""A case as read, the case after a change, and the entries of the change."""
 
-# The statements of the hot path (one decision: find, load, update, append), built
-# once with bound parameters: building a Core construct costs more than running it.
-_FIND_BY_ID = sa.select(cases.c.id).where(cases.c.id == sa.bindparam("key"))
-_FIND_BY_NUMBER = sa.select(case_numbers.c.case_id).where(case_numbers.c.number == sa.bindparam("key"))
 _ACTOR_ROLES = sa.select(actor_roles.c.actor, actor_roles.c.role)
-_DELETE_DUE = due_dates.delete().where(
-    due_dates.c.case_id == sa.bindparam("b_case_id"), due_dates.c.name == sa.bindparam("b_name"))
-_INSERT_DUE = due_dates.insert()
-_CASE_BY_ID = sa.select(cases).where(cases.c.id == sa.bindparam("case_id"))
-_NUMBERS_OF_CASE = (
-    sa.select(case_numbers.c.case_id, case_numbers.c.number, case_numbers.c.party)
-    .where(case_numbers.c.case_id == sa.bindparam("case_id")).order_by(case_numbers.c.position)
-)
-_UPDATE_CASE = (
-    cases.update()
-    .where(cases.c.id == sa.bindparam("b_id"), cases.c.version == sa.bindparam("b_version"))
-    .values(
-        state=sa.bindparam("state"), version=sa.bindparam("version"), data=sa.bindparam("data"),
-        updated_at=sa.bindparam("updated_at"), head_seq=sa.bindparam("head_seq"),
-        head_hash=sa.bindparam("head_hash"),
-    )
-)
-_INSERT_ENTRY = audit_entries.insert()
 _OPENED_ON = sa.select(audit_entries.c.effective).where(
     audit_entries.c.case_id == sa.bindparam("case_id"), audit_entries.c.seq == 1)
 
 
 _ROLES_ENABLED = sa.select(register_entries.c.seq).where(register_entries.c.kind == "roles_enabled").limit(1)
+
+_ENTRY_COLUMNS = ("case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, to_state, reference, "
+                  "payload, request_id, prev_hash, hash")
+
+
+class _Statements:
+    """The hot path's statements as SQL text for one driver, built once per store.
+
+    Executing a Core construct costs 35-50 µs of Python per statement; the
+    same statement handed to the driver costs a few.  The tables are the ones
+    of :mod:`workflow.store.tables`; a test runs every statement on both
+    databases.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        p = "?" if dialect == "sqlite" else "%s"
+        if dialect == "sqlite":
+            numbers = ("(SELECT json_group_array(json_array(n.number, n.party)) FROM (SELECT number, party "
+                       "FROM case_numbers WHERE case_id = c.id ORDER BY position) AS n)")
+        else:
+            numbers = ("(SELECT json_agg(json_build_array(n.number, n.party) ORDER BY n.position)::text "
+                       "FROM case_numbers AS n WHERE n.case_id = c.id)")
+        # By id first, then by diary number (as the key was always looked up); COALESCE stops at the first.
+        self.lookup = (
+            "SELECT c.id, c.definition_id, c.definition_version, c.state, c.title, c.version, c.data, "
+            f"c.opened_at, c.updated_at, c.head_seq, c.head_hash, {numbers}, "
+            "(SELECT effective FROM audit_entries WHERE case_id = c.id AND seq = 1), "
+            f"(SELECT seq FROM audit_entries WHERE case_id = c.id AND request_id = {p}), "
+            "(SELECT coalesce(max(seq), 0) FROM register_entries) "
+            f"FROM cases AS c WHERE c.id = coalesce((SELECT id FROM cases WHERE id = {p}), "
+            f"(SELECT case_id FROM case_numbers WHERE number = {p}))"
+        )
+        self.register_head = "SELECT coalesce(max(seq), 0) FROM register_entries"
+        self.update = (f"UPDATE cases SET state = {p}, version = {p}, data = {p}, updated_at = {p}, head_seq = {p}, "
+                       f"head_hash = {p} WHERE id = {p} AND version = {p}")
+        self.insert_entry = (f"INSERT INTO audit_entries ({_ENTRY_COLUMNS}, recorded_by) "
+                             f"VALUES ({', '.join([p] * 15)})")
+        self.insert_entry_unrecorded = f"INSERT INTO audit_entries ({_ENTRY_COLUMNS}) VALUES ({', '.join([p] * 14)})"
+        self.delete_due = f"DELETE FROM due_dates WHERE case_id = {p} AND name = {p}"
+        self.insert_due = (f"INSERT INTO due_dates (case_id, name, date, due_on, meeting, status) "
+                           f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})")
+        self.grants = "SELECT actor, role FROM actor_roles"
+        self.roles_enabled = "SELECT 1 FROM register_entries WHERE kind = 'roles_enabled' LIMIT 1"
+        self.planned = "SELECT payload FROM register_entries WHERE kind = 'meeting_planned'"
+        self.dates_as_text = dialect == "sqlite"  # SQLAlchemy's Date on SQLite is ISO text
+
+
+@dataclass(frozen=True)
+class Found:
+    """A case as one decision needs it, from one statement (see :meth:`UnitOfWork.find`)."""
+
+    case: Case
+    opened_on: str | None
+    """What the case's ``opened`` entry says it was opened on (its ``effective``), if anything."""
+    request_seq: int | None
+    """The entry an earlier recording under the request id asked about starts at, if any."""
+    register_head: int
+    """The number of the register log's last entry: when it moved, roles and meetings may have changed."""
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    """What the register log gives that every decision checks, as of its entry ``head``."""
+
+    head: int
+    enabled: bool
+    grants: dict[str, set[str]]
+    meetings: frozenset[tuple[str, str]]
+    """(body, date) of every planned meeting."""
 
 
 def os_user() -> str:
@@ -131,6 +189,8 @@ class Store:
         self.url = url
         self._login: str | None = None
         self._owner: bool | None = None
+        self._view: RegisterView | None = None
+        self._local = threading.local()
         try:
             parsed = sa.engine.make_url(url)
         except (exc.ArgumentError, ValueError):  # ValueError: e.g. a malformed port, "0://:"
@@ -152,6 +212,7 @@ class Store:
             self.engine = sa.create_engine(url, **kwargs)
         except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as e:
             raise StorageError(f"cannot use database {redact(url)}: {e}")
+        self.sql = _Statements(self.dialect)
         if self.dialect == "sqlite":
             self._sqlite_setup(timeout)
 
@@ -172,8 +233,15 @@ class Store:
 
         @event.listens_for(self.engine, "begin")
         def _begin(conn: sa.Connection) -> None:
-            write = conn.get_execution_options().get("wf_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            # Straight to the driver: through exec_driver_sql this costs ten times as much.
+            statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get("wf_write", False) else "BEGIN"
+            driver = conn.connection.driver_connection
+            if conn.dispatch.before_cursor_execute:  # whoever listens to SQLAlchemy's statements sees it too
+                conn.dispatch.before_cursor_execute(conn, None, statement, (), None, False)
+            try:
+                driver.execute(statement)  # type: ignore[union-attr]
+            except conn.dialect.loaded_dbapi.Error as e:  # "database is locked": as SQLAlchemy would raise it
+                raise exc.DBAPIError.instance(statement, (), e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -199,16 +267,49 @@ class Store:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sa.Connection]:
+        batch = self._batch()
+        if batch is not None:  # inside a batch: read what it wrote so far
+            with self._errors():
+                yield batch.conn
+            return
         with self._errors(), self.engine.connect() as conn:
             with conn.begin():
                 yield conn
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[sa.Connection]:
+        batch = self._batch()
+        if batch is not None:
+            with self._errors(), batch.joined():
+                yield batch.conn
+            return
         with self._errors(), self.engine.connect() as conn:
             conn = conn.execution_options(wf_write=True)
             with conn.begin():
                 yield conn
+
+    def _batch(self) -> "UnitOfWork | None":
+        return getattr(self._local, "batch", None)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator["UnitOfWork"]:
+        """One transaction for everything this thread does until the block ends: all of it, or nothing.
+
+        Every unit of work, read and write of the store started inside the
+        block (by this thread) joins it; the block commits when it ends
+        normally and rolls back on any exception -- also when a unit of work
+        inside it failed and its caller went on.
+        """
+        if self._batch() is not None:
+            raise StorageError("a batch is already open in this thread")
+        with self.unit_of_work() as uow:
+            self._local.batch = uow
+            try:
+                yield uow
+                if uow.failed:
+                    raise StorageError("a change inside the batch failed; nothing of it was written")
+            finally:
+                self._local.batch = None
 
     # -- schema -----------------------------------------------------------------
 
@@ -324,57 +425,27 @@ class Store:
         (``BEGIN IMMEDIATE``), on PostgreSQL the version check of each update
         decides between two writers.  Nothing inside calls back into the API.
         """
+        batch = self._batch()
+        if batch is not None:
+            with self._errors(), batch.joined():
+                yield batch
+            return
         with self._errors(), self.engine.connect() as raw:
             conn = raw.execution_options(wf_write=True)
             with conn.begin():
                 yield UnitOfWork(self, conn)
 
     def _update(self, conn: sa.Connection, before: Case, after: Case, entries: Sequence[Entry]) -> None:
-        result = conn.execute(_UPDATE_CASE, {
-            "b_id": before.id, "b_version": before.version, "state": after.state, "version": after.version,
-            "data": canonical_json(after.data), "updated_at": after.updated_at, "head_seq": after.head_seq,
-            "head_hash": after.head_hash,
-        })
-        if result.rowcount != 1:
-            raise ConcurrentUpdate(before.label, before.version)
-        self._append(conn, entries)
-        if any(after.data.get(k) != before.data.get(k) for k in ("due", "urgent")):
-            self._sync_due(conn, after, before)
+        UnitOfWork(self, conn).update(before, after, entries)
 
     def _append(self, conn: sa.Connection, entries: Sequence[Entry]) -> None:
-        rows = [
-            {
-                "case_id": e.case_id, "seq": e.seq, "kind": e.kind, "actor": e.actor,
-                "recorded_at": e.recorded_at, "effective": e.effective, "trigger": e.trigger,
-                "from_state": e.from_state, "to_state": e.to_state, "reference": e.reference,
-                "payload": canonical_json(e.payload), "request_id": e.request_id,
-                "prev_hash": e.prev_hash, "hash": e.hash, "recorded_by": e.recorded_by,
-            }
-            for e in entries
-        ]
-        if all(r["recorded_by"] is None for r in rows):  # drafted without a recorder: as schemas before 0004 hold
-            for r in rows:
-                del r["recorded_by"]
-        conn.execute(_INSERT_ENTRY, rows)
+        UnitOfWork(self, conn).append(entries)
 
     def _sync_due(self, conn: sa.Connection, case: Case, before: Case | None = None) -> None:
-        """Keep the due-date index table equal to the case's due dates, touching only the rows that changed."""
-        old = derive.due_rows(before) if before is not None else {}
-        new = derive.due_rows(case)
-        stale = [name for name, row in old.items() if new.get(name) != row]
-        fresh = [new[name] for name in sorted(new) if old.get(name) != new[name]]
-        if stale:
-            conn.execute(_DELETE_DUE, [{"b_case_id": case.id, "b_name": name} for name in stale])
-        if fresh:
-            conn.execute(_INSERT_DUE, fresh)
+        UnitOfWork(self, conn).sync_due(case, before)
 
     def find_case_id(self, conn: sa.Connection, key: str) -> str:
-        row = conn.execute(_FIND_BY_ID, {"key": key}).first()
-        if row is None:
-            row = conn.execute(_FIND_BY_NUMBER, {"key": key.strip()}).first()
-        if row is None:
-            raise CaseNotFound(key)
-        return str(row[0])
+        return UnitOfWork(self, conn).find(key).case.id
 
     def case(self, key: str) -> Case:
         """A case by id or by any of its diary numbers."""
@@ -382,10 +453,22 @@ class Store:
             return self._case(conn, key)
 
     def _case(self, conn: sa.Connection, key: str) -> Case:
-        case_id = self.find_case_id(conn, key)
-        r = conn.execute(_CASE_BY_ID, {"case_id": case_id}).mappings().one()
-        numbers = [DiaryNumber(n[1], n[2]) for n in conn.execute(_NUMBERS_OF_CASE, {"case_id": case_id})]
-        return _case(r, numbers)
+        return UnitOfWork(self, conn).find(key).case
+
+    def register_view(self, uow: "UnitOfWork", head: int) -> RegisterView:
+        """The roles and planned meetings as of register entry ``head``: read again only when it moved."""
+        view = self._view
+        if view is None or view.head != head:
+            grants: dict[str, set[str]] = {}
+            for actor, role in uow.rows(self.sql.grants):
+                grants.setdefault(actor, set()).add(role)
+            enabled = bool(uow.rows(self.sql.roles_enabled))
+            meetings = set()
+            for (payload,) in uow.rows(self.sql.planned):
+                p = json.loads(payload)
+                meetings.add((str(p.get("body")), str(p.get("date"))))
+            view = self._view = RegisterView(head, enabled, grants, frozenset(meetings))
+        return view
 
     def _load_cases(self, conn: sa.Connection, query: sa.Select[Any]) -> list[Case]:
         rows = conn.execute(query).mappings().all()
@@ -686,18 +769,76 @@ class Store:
 
 
 class UnitOfWork:
-    """What one decision reads and writes, on one connection in one transaction (see :meth:`Store.unit_of_work`)."""
+    """What one decision reads and writes, on one connection in one transaction (see :meth:`Store.unit_of_work`).
+
+    The statements of the hot path go to the driver's cursor as pre-built
+    text (:class:`_Statements`); the rest through SQLAlchemy on ``conn``, in
+    the same transaction.
+    """
 
     def __init__(self, store: Store, conn: sa.Connection) -> None:
         self._store = store
         self.conn = conn
+        self.sql = store.sql
+        self._cur: Any = None
+        self.failed = False
+        self.register_head: int | None = None
+
+    # -- the driver -------------------------------------------------------------------
+
+    def _run(self, statement: str, params: Sequence[Any] | Sequence[Sequence[Any]] = (), many: bool = False) -> Any:
+        cur = self._cur
+        if cur is None:
+            cur = self._cur = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        if self.conn.dispatch.before_cursor_execute:  # whoever listens to SQLAlchemy's statements sees these too
+            self.conn.dispatch.before_cursor_execute(self.conn, cur, statement, params, None, many)
+        try:
+            if many:
+                cur.executemany(statement, params)
+            else:
+                cur.execute(statement, params)
+        except self.conn.dialect.loaded_dbapi.Error as e:  # as SQLAlchemy would have raised it
+            raise exc.DBAPIError.instance(statement, params, e, self.conn.dialect.loaded_dbapi.Error,
+                                          dialect=self.conn.dialect)
+        return cur
+
+    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self._run(statement, params).fetchall())
+
+    @contextlib.contextmanager
+    def joined(self) -> Iterator[None]:
+        """A unit of work joining this one (a batch): a failure inside it fails the whole."""
+        try:
+            yield
+        except BaseException:
+            self.failed = True
+            raise
+
+    # -- reading ----------------------------------------------------------------------
+
+    def find(self, key: str, request_id: str | None = None) -> Found:
+        """The case by id or diary number, with what a decision on it may need, in one statement."""
+        r = self._run(self.sql.lookup, (request_id, key, key.strip())).fetchone()
+        if r is None:
+            raise CaseNotFound(key)
+        numbers = [DiaryNumber(n, p) for n, p in json.loads(r[11])] if r[11] else []
+        case = Case(r[0], r[1], r[2], r[3], r[4], numbers, json.loads(r[6]), r[5], r[7], r[8], r[9], r[10])
+        self.register_head = int(r[14])
+        return Found(case, r[12], r[13], self.register_head)
 
     def case(self, key: str) -> Case:
-        return self._store._case(self.conn, key)
+        return self.find(key).case
+
+    def view(self) -> RegisterView:
+        """What the register log gives every decision to check (cached in the store by the log's head)."""
+        if self.register_head is None:
+            self.register_head = int(self._run(self.sql.register_head).fetchone()[0])
+        return self._store.register_view(self, self.register_head)
 
     def access(self) -> "tuple[bool, dict[str, set[str]]]":
         """(roles enabled, actor -> roles), as the register log gave them."""
-        return self._store._roles_enabled(self.conn), self._store._actor_roles(self.conn)
+        view = self.view()
+        return view.enabled, view.grants
 
     def register_log(self) -> list[Entry]:
         return self._store._register_log(self.conn)
@@ -709,13 +850,8 @@ class UnitOfWork:
             self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(727072)"))
 
     def meeting_planned(self, body: str, date: str) -> bool:
-        """Whether the register plans a meeting of ``body`` on ``date`` (its canonical payload names both)."""
-        if len(date) != 10:
-            return False
-        return self.conn.execute(sa.select(register_entries.c.seq).where(
-            register_entries.c.kind == "meeting_planned",
-            register_entries.c.payload.like(f'%"body":{json.dumps(body, ensure_ascii=False)}%'),
-            register_entries.c.payload.like(f'%"date":"{date}"%')).limit(1)).first() is not None
+        """Whether the register plans a meeting of ``body`` on ``date``."""
+        return (body, date) in self.view().meetings
 
     def append_register(self, entries: Sequence[Entry], grant_rows: Sequence[dict[str, Any]]) -> None:
         try:
@@ -731,14 +867,55 @@ class UnitOfWork:
 
     def opened_on(self, case_id: str) -> str | None:
         """The date the case's ``opened`` entry gives (when it was opened, as the record says), if any."""
-        return self.conn.execute(_OPENED_ON, {"case_id": case_id}).scalar()
+        return self.conn.execute(_OPENED_ON, {"case_id": case_id}).scalar()  # type: ignore[no-any-return]
 
     def update(self, before: Case, after: Case, entries: Sequence[Entry]) -> None:
         """Write a change; :class:`ConcurrentUpdate` if the case moved on since ``before`` was read."""
         try:
-            self._store._update(self.conn, before, after, entries)
+            cur = self._run(self.sql.update, (
+                after.state, after.version, canonical_json(after.data), after.updated_at, after.head_seq,
+                after.head_hash, before.id, before.version))
+            if cur.rowcount != 1:
+                raise ConcurrentUpdate(before.label, before.version)
+            self.append(entries)
         except exc.IntegrityError:
             raise ConcurrentUpdate(before.label, before.version)
+        if after.data.get("due") != before.data.get("due") or after.data.get("urgent") != before.data.get("urgent"):
+            self.sync_due(after, before)
+
+    def append(self, entries: Sequence[Entry]) -> None:
+        """Insert entries (the database's trigger enters each in the ledger)."""
+        if not entries:
+            return
+        if all(e.recorded_by is None for e in entries):  # drafted without a recorder: as schemas before 0004 hold
+            statement = self.sql.insert_entry_unrecorded
+            rows: list[tuple[Any, ...]] = [
+                (e.case_id, e.seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state,
+                 e.to_state, e.reference, canonical_json(e.payload), e.request_id, e.prev_hash, e.hash)
+                for e in entries]
+        else:
+            statement = self.sql.insert_entry
+            rows = [(e.case_id, e.seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state,
+                     e.to_state, e.reference, canonical_json(e.payload), e.request_id, e.prev_hash, e.hash,
+                     e.recorded_by) for e in entries]
+        if len(rows) == 1:
+            self._run(statement, rows[0])
+        else:
+            self._run(statement, rows, many=True)
+
+    def sync_due(self, case: Case, before: Case | None = None) -> None:
+        """Keep the due-date index table equal to the case's due dates, touching only the rows that changed."""
+        old = derive.due_rows(before) if before is not None else {}
+        new = derive.due_rows(case)
+        stale = [(case.id, name) for name, row in old.items() if new.get(name) != row]
+        fresh = [new[name] for name in sorted(new) if old.get(name) != new[name]]
+        if stale:
+            self._run(self.sql.delete_due, stale, many=True)
+        if fresh:
+            text = self.sql.dates_as_text
+            self._run(self.sql.insert_due, [
+                (r["case_id"], r["name"], r["date"], r["due_on"].isoformat() if text else r["due_on"],
+                 r["meeting"], r["status"]) for r in fresh], many=True)
 
     def create(self, case: Case, entries: Sequence[Entry], definition: Definition, source: str,
                updates: Sequence[Change] = ()) -> None:
