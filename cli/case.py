@@ -78,22 +78,27 @@ def open_(ctx: Context, definition_id: str, title: str, numbers: tuple[str, ...]
 @click.option("--due-before", metavar="DATE", help="Only cases with an open due date before DATE.")
 @click.option("--today", metavar="DATE", help="What day it is, for --overdue (default: today).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many cases.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None,
-              help="table (default), json, or csv (UTF-8 with BOM, for Excel).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default=None,
+              help="table (default), json, csv (UTF-8 with BOM and ';', as a Swedish spreadsheet expects) "
+                   "or xlsx (with -o).")
+@click.option("-o", "--output", default="-", metavar="FILE", help="Write csv or xlsx to FILE (default: stdout).")
 @json_option
 @pass_context
 def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool, due_before: str | None,
-          today: str | None, limit: int | None, fmt: str | None, as_json: bool) -> None:
+          today: str | None, limit: int | None, fmt: str | None, output: str, as_json: bool) -> None:
     """Cases, filtered."""
     day = _today(today)
     found = ctx.workflow.cases(definition=definition, state=state, overdue=overdue,
                                due_before=due_before, today=day, limit=limit)
-    if fmt == "csv":
+    if fmt in ("csv", "xlsx"):
         from workflow_cli.exchange import write_output
 
-        from workflow.exchange.csv_io import cases_csv
+        from workflow.core.errors import InvalidInput
+        from workflow.exchange.csv_io import case_table, table_bytes
 
-        write_output("-", cases_csv(found, day))
+        if fmt == "xlsx" and output == "-":
+            raise InvalidInput("an xlsx file is written with -o FILE, not to the terminal", field="output")
+        write_output(output, table_bytes(*case_table(found, day, wf=ctx.workflow), fmt))
         return
     if as_json or fmt == "json":
         emit_json([c.to_json() for c in found])

@@ -147,3 +147,24 @@ def test_a_withdrawn_case_has_nothing_due_in_the_tables(demo: Any) -> None:
     dues = [r for r in _rows(due_rows_csv(demo.cases(), dt.date(2030, 1, 1), wf=demo)) if r["Ärende-id"] == "demo-dorotea"]
     assert {(r["Bevakning"], r["Bevakningsstatus"], r["Försenad"]) for r in dues if r["Bevakningsstatus"] != "klar"} == {
         ("Pilotperiodens slut", "avslutad", "nej"), ("Återrapportering", "avslutad", "nej")}
+
+
+def test_case_list_as_csv_and_xlsx_gives_the_opening_date(demo: Any, tmp_path: Any) -> None:
+    """`wf case list --format csv|xlsx`: the opening date the log gives (2023 for Dorotea), not the entry day."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from tests.conftest import Cli
+
+    cli = Cli(demo._url)
+    text = cli("case", "list", "--format", "csv").stdout_bytes.decode("utf-8-sig")
+    rows = {r["Ärende-id"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
+    assert rows["demo-dorotea"]["Öppnat"] == "2023"
+    cli("case", "list", "--format", "xlsx", "-o", str(tmp_path / "l.xlsx"))
+    sheet = openpyxl.load_workbook(tmp_path / "l.xlsx").active
+    header = [c.value for c in sheet[1]]
+    values = {row[0]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values["demo-dorotea"]["Öppnat"] == "2023"
+    assert "-o FILE" in cli("case", "list", "--format", "xlsx", code=5).output
