@@ -17,6 +17,7 @@ deps: $(STAMP)
 	scripts/ensure-graphviz.sh
 	PYTHON=$(PY) scripts/ensure-pdf.sh
 	scripts/ensure-render-tools.sh
+	scripts/ensure-chromium.sh
 
 demo: deps
 	$(VENV)/bin/wf demo

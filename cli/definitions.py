@@ -11,6 +11,8 @@ from workflow.i18n import language, set_language, t
 @click.group(cls=LazyCommands, lazy={
     "export": ("workflow_cli.exchange", "definitions_export", "Export a definition as BPMN 2.0 (with its diagram)."),
     "diagram": ("workflow_cli.diagrams", "definition_diagram", "Draw a definition's states and steps."),
+    "publish": ("workflow_cli.publish", "publish", "Publish a definition file's version in the register."),
+    "published": ("workflow_cli.publish", "published", "The versions published in the register, and their cases."),
 })
 def definitions() -> None:
     """Process definitions: list, show, validate."""

@@ -22,6 +22,7 @@ from workflow.core.decisions import Decision, DecisionRef, PartialDate, Proposal
 from workflow.core.definition import Definition
 from workflow.core.errors import AuditFailure, ConcurrentUpdate, DecisionRefused, InvalidInput
 from workflow.meetings import MeetingsMixin
+from workflow.publishing import PublishingMixin
 from workflow.registry import Registry, default_registry
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class VerifyReport:
             raise AuditFailure(f"audit log does not verify: {first}{more}")
 
 
-class Workflow(MeetingsMixin):
+class Workflow(MeetingsMixin, PublishingMixin):
     """Definitions, cases, decisions and the audit log, on one database."""
 
     def __init__(
@@ -167,6 +168,7 @@ class Workflow(MeetingsMixin):
         when = PartialDate.parse(effective) if isinstance(effective, str) else effective
         with self._db.unit_of_work() as uow:
             who = self._permit(definition, None, actor, uow)
+            self.ensure_published(uow, definition, self.identity, self.access_in(uow))
             case, entries = engine.open_case(
                 definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=who,
                 now=self.clock(), effective=when, parties=parties,
@@ -411,6 +413,10 @@ class Workflow(MeetingsMixin):
         check_record(definition, trigger, identity, who, access)
         return who
 
+    def access_in(self, uow: "UnitOfWork") -> Access:
+        view = uow.view()
+        return Access(view.enabled, view.grants)
+
     def access(self) -> Access:
         """Whether roles are enabled, and who holds which (as the register log gives them)."""
         from workflow.access import replay
@@ -442,6 +448,8 @@ class Workflow(MeetingsMixin):
         drafts = make(identity, access)
         if not drafts:
             return []
+        if any(kind == "roles_enabled" for kind, _ in drafts):  # the clerks who come next find the definitions
+            drafts = [*drafts, *self.publish_known_in(uow, log)]
         prev, seq, at = (log[-1].hash if log else GENESIS), (log[-1].seq if log else 0), engine.stamp(self.clock())
         entries = []
         for kind, payload in drafts:
@@ -453,6 +461,10 @@ class Workflow(MeetingsMixin):
             prev = e.hash
         whole = [*log, *entries]
         uow.append_register(entries, grant_rows(replay(whole), granted_when(whole)))
+        for e in entries:  # a published definition's text is kept with the cases opened under it
+            if e.kind == "definition_published":
+                p = e.payload
+                uow.remember_definition_text(str(p["id"]), int(p["version"]), str(p["digest"]), str(p["text"]))
         return entries
 
     def enable_roles(self) -> bool:
@@ -590,13 +602,16 @@ class Workflow(MeetingsMixin):
         return problems
 
     def _vouching_and_imported(self) -> tuple[frozenset[str], frozenset[str]]:
-        """Logins that ever held ``service``, and the cases imported, as the register log says."""
+        """Logins that ever held ``service`` or own the register, and the cases imported, as the register log
+        says."""
         from workflow.access import SERVICE
 
         log = self._db.register_log()
-        vouching = frozenset(e.payload["actor"] for e in log if e.kind == "grant" and e.payload.get("role") == SERVICE)
+        vouching = {e.payload["actor"] for e in log if e.kind == "grant" and e.payload.get("role") == SERVICE}
+        # the register's owner may record for people it vouches for (an open register's web app)
+        vouching |= self._db.owner_logins()
         imported = frozenset(c for e in log if e.kind == "import" for c in e.payload.get("cases", []))
-        return vouching, imported
+        return frozenset(vouching), imported
 
     def digest(self, private_key: bytes | None = None) -> "ledger.Digest":
         """The ledger's size and root, signed with ``private_key`` (PEM) if given.

@@ -364,6 +364,42 @@ class Store:
                 id=definition.id, version=definition.version, digest=definition.digest, source=source,
             ))
 
+    def owner_logins(self) -> set[str]:
+        """The logins that own the register: the SQLite file's owner; on PostgreSQL, the logins in the ledger
+        that are members of the role owning the tables."""
+        if self.dialect == "postgresql":
+            with self.reading() as conn:
+                return {r[0] for r in conn.execute(sa.text(
+                    "SELECT DISTINCT l.login FROM ledger l JOIN pg_roles r ON r.rolname = l.login "
+                    "WHERE pg_has_role(l.login, (SELECT tableowner FROM pg_tables WHERE tablename = 'audit_entries' "
+                    "AND schemaname = current_schema()), 'MEMBER')"))}
+        path = sa.engine.make_url(self.url).database
+        if not path or path == ":memory:":
+            return {self.login()}
+        try:
+            import pwd
+
+            return {pwd.getpwuid(Path(path).expanduser().stat().st_uid).pw_name}
+        except (ImportError, KeyError, OSError):
+            return set()
+
+    def definition_versions(self) -> list[tuple[str, int, str]]:
+        """(id, version, digest) of every definition version the register keeps."""
+        with self.reading() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(sa.select(
+                definition_versions.c.id, definition_versions.c.version, definition_versions.c.digest)
+                .order_by(definition_versions.c.id, definition_versions.c.version))]
+
+    def definition_use(self) -> dict[tuple[str, int], dict[str, int]]:
+        """(definition id, version) -> state -> how many cases."""
+        out: dict[tuple[str, int], dict[str, int]] = {}
+        with self.reading() as conn:
+            for did, version, state, n in conn.execute(sa.select(
+                    cases.c.definition_id, cases.c.definition_version, cases.c.state, sa.func.count())
+                    .group_by(cases.c.definition_id, cases.c.definition_version, cases.c.state)):
+                out.setdefault((did, version), {})[state] = int(n)
+        return out
+
     def definition_source(self, definition_id: str, version: int) -> tuple[str, str] | None:
         with self.reading() as conn:
             return self._definition_source(conn, definition_id, version)
@@ -842,6 +878,12 @@ class UnitOfWork:
 
     def register_log(self) -> list[Entry]:
         return self._store._register_log(self.conn)
+
+    def remember_definition_text(self, definition_id: str, version: int, digest: str, text: str) -> None:
+        """Keep a published definition's text (a row of ``definition_versions``), unless it is kept already."""
+        if self._store._definition_source(self.conn, definition_id, version) is None:
+            self.conn.execute(definition_versions.insert().values(
+                id=definition_id, version=version, digest=digest, source=text))
 
     def lock_register(self) -> None:
         """Hold the register until this unit of work ends, so that what it reads of the register log and of
