@@ -128,3 +128,30 @@ def test_upgrade_from_every_earlier_revision_keeps_everything(db_url: str, cli: 
     cli("case", "advance", ids[0], "postpone", "--decision", "HSN 2024-02-28 § 15", "--due", "report_back=2024-05")
     cli("audit", "verify")
     cli("db", "upgrade")  # idempotent
+
+
+def test_cases_closed_before_0005_have_their_due_dates_closed(db_url: str, cli: Any) -> None:
+    """A case that reached a final state before the engine closed its due dates is brought to what its log
+    gives now: the upgrade closes them, and verification agrees."""
+    import sqlalchemy as sa
+
+    from workflow.core.audit import canonical_json
+    from workflow.demo import replay_demo
+
+    with Workflow(db_url) as wf:
+        list(replay_demo(wf))
+        wf.advance("demo-dorotea", Decision(trigger="withdraw", reference=DecisionRef.parse("HSN 2026-03-20 § 40"),
+                                            note="Uppdraget återtas."))
+        data = wf.case("demo-dorotea").data
+    assert {d["status"] for d in data["due"].values()} == {"closed"}
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:  # as a 0004 register holds such a case
+        for d in data["due"].values():
+            d["status"] = "open"
+        conn.execute(sa.text("UPDATE cases SET data = :d WHERE id = 'demo-dorotea'"), {"d": canonical_json(data)})
+        conn.execute(sa.text("UPDATE due_dates SET status = 'open' WHERE case_id = 'demo-dorotea' "
+                             "AND name NOT LIKE 'urgent:%'"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0004'"))
+    engine.dispose()
+    cli("db", "upgrade")
+    assert "ok" in cli("audit", "verify").output

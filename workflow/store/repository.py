@@ -56,7 +56,7 @@ from workflow.store.tables import (
     register_entries,
 )
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The newest migration; a test checks it equals Alembic's head."""
 
 DEFAULT_TIMEOUT = 10.0
