@@ -254,8 +254,9 @@ class Workflow(MeetingsMixin, PublishingMixin):
                 "its paragraphs are assigned when its items are decided, not typed", field="reference")
         definition = self.definition_of(case, uow)
         identity = self.identity
-        decision = replace(decision, actor=self._permitted(definition, decision.trigger, decision.actor, identity,
-                                                            Access(view.enabled, view.grants)))
+        who = self._permitted(definition, decision.trigger, decision.actor, identity, Access(view.enabled, view.grants))
+        if who != decision.actor:
+            decision = replace(decision, actor=who)
         if found.request_seq is not None:
             done = _recorded_before(case, decision, uow.entries_for_request)
             if done is not None:

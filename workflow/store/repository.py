@@ -119,10 +119,25 @@ class _Statements:
         self.delete_due = f"DELETE FROM due_dates WHERE case_id = {p} AND name = {p}"
         self.insert_due = (f"INSERT INTO due_dates (case_id, name, date, due_on, meeting, status) "
                            f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})")
+        self.insert_case = ("INSERT INTO cases (id, definition_id, definition_version, state, title, version, data, "
+                            f"opened_at, updated_at, head_seq, head_hash) VALUES ({', '.join([p] * 11)})")
+        self.insert_number = f"INSERT INTO case_numbers (number, case_id, party, position) VALUES ({p}, {p}, {p}, {p})"
+        self.definition = f"SELECT source, digest FROM definition_versions WHERE id = {p} AND version = {p}"
+        self.insert_definition = (f"INSERT INTO definition_versions (id, version, digest, source) "
+                                  f"VALUES ({p}, {p}, {p}, {p})")
+        self._p = p
+        self._pair = "json_array(number, case_id)" if dialect == "sqlite" else "json_build_array(number, case_id)::text"
         self.grants = "SELECT actor, role FROM actor_roles"
         self.roles_enabled = "SELECT 1 FROM register_entries WHERE kind = 'roles_enabled' LIMIT 1"
         self.planned = "SELECT payload FROM register_entries WHERE kind = 'meeting_planned'"
         self.dates_as_text = dialect == "sqlite"  # SQLAlchemy's Date on SQLite is ISO text
+
+    def vacancy(self, numbers: int) -> str:
+        """Whether a case id and ``numbers`` diary numbers are taken: (the id, [a taken number, its case])."""
+        p = self._p
+        taken = (f"(SELECT {self._pair} FROM case_numbers WHERE number IN ({', '.join([p] * numbers)}) LIMIT 1)"
+                 if numbers else "NULL")
+        return f"SELECT (SELECT id FROM cases WHERE id = {p}), {taken}"
 
 
 @dataclass(frozen=True)
@@ -190,6 +205,8 @@ class Store:
         self._login: str | None = None
         self._owner: bool | None = None
         self._view: RegisterView | None = None
+        self._definitions: dict[tuple[str, int], tuple[str, str]] = {}
+        """(id, version) -> (source, digest) of definitions the database keeps: a kept version never changes."""
         self._local = threading.local()
         try:
             parsed = sa.engine.make_url(url)
@@ -353,16 +370,7 @@ class Store:
     # -- definitions ------------------------------------------------------------
 
     def remember_definition(self, conn: sa.Connection, definition: Definition, source: str) -> None:
-        row = conn.execute(
-            sa.select(definition_versions.c.digest).where(
-                definition_versions.c.id == definition.id,
-                definition_versions.c.version == definition.version,
-            )
-        ).first()
-        if row is None:
-            conn.execute(definition_versions.insert().values(
-                id=definition.id, version=definition.version, digest=definition.digest, source=source,
-            ))
+        UnitOfWork(self, conn).remember_definition(definition, source)
 
     def owner_logins(self) -> set[str]:
         """The logins that own the register: the SQLite file's owner; on PostgreSQL, the logins in the ledger
@@ -401,18 +409,18 @@ class Store:
         return out
 
     def definition_source(self, definition_id: str, version: int) -> tuple[str, str] | None:
+        kept = self._definitions.get((definition_id, version))
+        if kept is not None:
+            return kept
         with self.reading() as conn:
-            return self._definition_source(conn, definition_id, version)
+            uow = UnitOfWork(self, conn)
+            found = uow.definition_source(definition_id, version)
+        if self._batch() is None:  # read as committed
+            self._definitions.update(uow.kept)
+        return found
 
-    @staticmethod
-    def _definition_source(conn: sa.Connection, definition_id: str, version: int) -> tuple[str, str] | None:
-        row = conn.execute(
-            sa.select(definition_versions.c.source, definition_versions.c.digest).where(
-                definition_versions.c.id == definition_id,
-                definition_versions.c.version == version,
-            )
-        ).first()
-        return (row[0], row[1]) if row else None
+    def _definition_source(self, conn: sa.Connection, definition_id: str, version: int) -> tuple[str, str] | None:
+        return UnitOfWork(self, conn).definition_source(definition_id, version)
 
     # -- cases ------------------------------------------------------------------
 
@@ -426,23 +434,7 @@ class Store:
 
     def _create(self, conn: sa.Connection, case: Case, entries: Sequence[Entry], definition: Definition,
                 source: str, updates: Sequence[Change]) -> None:
-        taken = conn.execute(
-            sa.select(case_numbers.c.number, case_numbers.c.case_id).where(
-                case_numbers.c.number.in_([n.number for n in case.numbers])
-            )
-        ).first() if case.numbers else None
-        if taken is not None:
-            raise DuplicateCase(f"diary number {taken[0]!r} already belongs to case {taken[1]}")
-        if conn.execute(sa.select(cases.c.id).where(cases.c.id == case.id)).first():
-            raise DuplicateCase(f"case {case.id} already exists")
-        self.remember_definition(conn, definition, source)
-        conn.execute(cases.insert().values(**derive.case_row(case)))
-        if case.numbers:
-            conn.execute(case_numbers.insert(), derive.number_rows(case))
-        self._append(conn, entries)
-        self._sync_due(conn, case)
-        for before, after, more in updates:
-            self._update(conn, before, after, more)
+        UnitOfWork(self, conn).create(case, entries, definition, source, updates)
 
     def record(self, before: Case, after: Case, entries: Sequence[Entry]) -> None:
         """Write a decision: the new case row and its entries, or nothing.
@@ -469,7 +461,9 @@ class Store:
         with self._errors(), self.engine.connect() as raw:
             conn = raw.execution_options(wf_write=True)
             with conn.begin():
-                yield UnitOfWork(self, conn)
+                uow = UnitOfWork(self, conn)
+                yield uow
+            self._definitions.update(uow.kept)  # committed: what it read of definitions stays so
 
     def _update(self, conn: sa.Connection, before: Case, after: Case, entries: Sequence[Entry]) -> None:
         UnitOfWork(self, conn).update(before, after, entries)
@@ -819,6 +813,7 @@ class UnitOfWork:
         self._cur: Any = None
         self.failed = False
         self.register_head: int | None = None
+        self.kept: dict[tuple[str, int], tuple[str, str]] = {}
 
     # -- the driver -------------------------------------------------------------------
 
@@ -902,7 +897,20 @@ class UnitOfWork:
             raise ConcurrentUpdate("the register log", entries[0].seq - 1 if entries else 0)
 
     def definition_source(self, definition_id: str, version: int) -> tuple[str, str] | None:
-        return self._store._definition_source(self.conn, definition_id, version)
+        """(source text, digest) of a definition version the database keeps (remembered once read)."""
+        key = (definition_id, version)
+        kept = self._store._definitions.get(key) or self.kept.get(key)
+        if kept is None:
+            row = self._run(self.sql.definition, key).fetchone()
+            if row is None:
+                return None
+            kept = self.kept[key] = (row[0], row[1])  # remembered by the store once this commits
+        return kept
+
+    def remember_definition(self, definition: Definition, source: str) -> None:
+        """Keep the definition's text with the cases opened under it, unless it is kept already."""
+        if self.definition_source(definition.id, definition.version) is None:
+            self._run(self.sql.insert_definition, (definition.id, definition.version, definition.digest, source))
 
     def entries_for_request(self, case_id: str, request_id: str) -> list[Entry]:
         return self._store._entries_for_request(self.conn, case_id, request_id)
@@ -961,8 +969,28 @@ class UnitOfWork:
 
     def create(self, case: Case, entries: Sequence[Entry], definition: Definition, source: str,
                updates: Sequence[Change] = ()) -> None:
+        """Insert a new case with its first entries (and changes to other cases); :class:`DuplicateCase` if its
+        id or a diary number is taken."""
         try:
-            self._store._create(self.conn, case, entries, definition, source, updates)
+            numbers = [n.number for n in case.numbers]
+            free = self._run(self.sql.vacancy(len(numbers)), (case.id, *numbers)).fetchone()
+            if free[1] is not None:
+                number, other = json.loads(free[1])
+                raise DuplicateCase(f"diary number {number!r} already belongs to case {other}")
+            if free[0] is not None:
+                raise DuplicateCase(f"case {case.id} already exists")
+            self.remember_definition(definition, source)
+            row = derive.case_row(case)
+            self._run(self.sql.insert_case, (
+                row["id"], row["definition_id"], row["definition_version"], row["state"], row["title"],
+                row["version"], row["data"], row["opened_at"], row["updated_at"], row["head_seq"], row["head_hash"]))
+            if case.numbers:
+                self._run(self.sql.insert_number, [(r["number"], r["case_id"], r["party"], r["position"])
+                                                   for r in derive.number_rows(case)], many=True)
+            self.append(entries)
+            self.sync_due(case)
+            for before, after, more in updates:
+                self.update(before, after, more)
         except exc.IntegrityError as e:
             if updates:
                 raise ConcurrentUpdate(updates[0][0].label, updates[0][0].version)
