@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.live import Served, demo_database, logged_in, serve
+from tests.web.live import Served, demo_database, fill_demo, logged_in, serve
 
 
 @pytest.fixture(scope="session")
@@ -16,9 +16,21 @@ def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("demo-template")
 
 
-@pytest.fixture
-def demo_url(tmp_path: Path, demo_cache: Path) -> str:
-    return demo_database(tmp_path, demo_cache)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_url(request: pytest.FixtureRequest, tmp_path: Path, demo_cache: Path) -> Iterator[str]:
+    """The demo register with its accounts: a SQLite file, or a new database on the PostgreSQL test server."""
+    if request.param == "sqlite":
+        yield demo_database(tmp_path, demo_cache)
+        return
+    from tests.conftest import PG_SKIP, PG_URL, _pg_database
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    databases = _pg_database()
+    url = next(databases)
+    fill_demo(url)
+    yield url
+    databases.close()
 
 
 @pytest.fixture

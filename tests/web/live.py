@@ -19,20 +19,25 @@ _TEMPLATE: dict[str, Path] = {}
 def demo_database(folder: Path, cache: Path) -> str:
     """A fresh copy of the demo register (the seeds' cases and the planned HSN meeting) in ``folder``."""
     if "demo" not in _TEMPLATE:
-        from workflow.demo import plan_demo_meeting, replay_demo
-        from workflow.web.facade import WebWorkflow
-
         path = cache / "demo.sqlite3"
-        wf = WebWorkflow(f"sqlite:///{path}")
-        list(replay_demo(wf))
-        plan_demo_meeting(wf)
-        for name in ("anna", "bo", "cecilia"):
-            wf.add_account(name, PASSWORD)
-        wf.close()
+        fill_demo(f"sqlite:///{path}")
         _TEMPLATE["demo"] = path
     target = folder / "wf.sqlite3"
     shutil.copy(_TEMPLATE["demo"], target)
     return f"sqlite:///{target}"
+
+
+def fill_demo(url: str) -> None:
+    """The seeds' cases, the planned HSN meeting and the accounts anna, bo and cecilia, into ``url``."""
+    from workflow.demo import plan_demo_meeting, replay_demo
+    from workflow.web.facade import WebWorkflow
+
+    wf = WebWorkflow(url)
+    list(replay_demo(wf))
+    plan_demo_meeting(wf)
+    for name in ("anna", "bo", "cecilia"):
+        wf.add_account(name, PASSWORD)
+    wf.close()
 
 
 def free_port() -> int:

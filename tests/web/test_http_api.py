@@ -189,7 +189,8 @@ def test_the_calendar_feed_takes_its_token_in_the_url(site: Served, anna: Any) -
     assert httpx.get(site.url + "/api/due.ics?token=wft_wrong").status_code == 401
     from workflow.web.facade import WebWorkflow
 
-    tokens = WebWorkflow(site.database).accounts().tokens
+    with WebWorkflow(site.database) as reader:
+        tokens = reader.accounts().tokens
     assert tokens["anna:kalender"].scope == "feed"
     site.app.state.web.cache.forget()
     feed_only = httpx.get(site.url + "/api/cases", headers={"Authorization": "Bearer " + url.group(1).split("=")[-1]})
