@@ -104,3 +104,32 @@ def validate(files: tuple[str, ...]) -> None:
             f"{failed} of {len(files)} file(s)", None, "validate", "see the messages above"
         )
 
+
+
+@definitions.command("import-bpmn")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the definition (YAML) here; default: standard output.")
+@click.option("--id", "definition_id", metavar="ID",
+              help="The definition's id (default: the one exported, else made from the process's name).")
+@click.option("--version", type=click.IntRange(min=1), help="Its version (default: the one exported, else 1).")
+def import_bpmn(file: str, output: str | None, definition_id: str | None, version: int | None) -> None:
+    """Read a BPMN 2.0 process (bpmn.io, Camunda Modeler, wf definitions export) as a definition.
+
+    Tasks and intermediate events become states, end events final states, the flows between them
+    (through exclusive gateways) steps named by the flows' names; lanes name bodies. What BPMN cannot
+    say is marked TODO in the YAML; what the engine cannot do (parallel gateways, timers,
+    sub-processes) is refused, naming the element.
+    """
+    from workflow.exchange.bpmn_in import import_bpmn_file
+    from workflow.outfile import write_atomically
+
+    imported = import_bpmn_file(file, definition_id=definition_id, version=version)
+    if not output:
+        click.echo(imported.text, nl=False)
+        return
+    d = imported.definition
+    write_atomically(output, imported.text.encode("utf-8"))
+    click.echo(t("wrote {path}: {id} v{version}, {states} states, {steps} steps; {todos} lines marked TODO",
+                 path=output, id=d.id, version=d.version, states=len(d.states), steps=len(d.transitions),
+                 todos=imported.todos))

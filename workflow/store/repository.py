@@ -112,7 +112,7 @@ class _Statements:
         )
         self.register_head = "SELECT coalesce(max(seq), 0) FROM register_entries"
         self.update = (f"UPDATE cases SET state = {p}, version = {p}, data = {p}, updated_at = {p}, head_seq = {p}, "
-                       f"head_hash = {p} WHERE id = {p} AND version = {p}")
+                       f"head_hash = {p}, definition_version = {p} WHERE id = {p} AND version = {p}")
         self.insert_entry = (f"INSERT INTO audit_entries ({_ENTRY_COLUMNS}, recorded_by) "
                              f"VALUES ({', '.join([p] * 15)})")
         self.insert_entry_unrecorded = f"INSERT INTO audit_entries ({_ENTRY_COLUMNS}) VALUES ({', '.join([p] * 14)})"
@@ -924,7 +924,7 @@ class UnitOfWork:
         try:
             cur = self._run(self.sql.update, (
                 after.state, after.version, canonical_json(after.data), after.updated_at, after.head_seq,
-                after.head_hash, before.id, before.version))
+                after.head_hash, after.definition_version, before.id, before.version))
             if cur.rowcount != 1:
                 raise ConcurrentUpdate(before.label, before.version)
             self.append(entries)
