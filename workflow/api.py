@@ -22,6 +22,7 @@ from workflow.core.decisions import Decision, DecisionRef, PartialDate, Proposal
 from workflow.core.definition import Definition
 from workflow.core.errors import AuditFailure, ConcurrentUpdate, DecisionRefused, InvalidInput
 from workflow.meetings import MeetingsMixin
+from workflow.migrating import MigratingMixin
 from workflow.publishing import PublishingMixin
 from workflow.registry import Registry, default_registry
 
@@ -67,7 +68,7 @@ class VerifyReport:
             raise AuditFailure(f"audit log does not verify: {first}{more}")
 
 
-class Workflow(MeetingsMixin, PublishingMixin):
+class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin):
     """Definitions, cases, decisions and the audit log, on one database."""
 
     def __init__(
@@ -132,6 +133,15 @@ class Workflow(MeetingsMixin, PublishingMixin):
 
     def definition(self, definition_id: str, version: int | None = None) -> Definition:
         return self.registry.get(definition_id, version)
+
+    def definition_at(self, definition_id: str, version: int) -> Definition:
+        """A version of a definition: from the files this process knows, else as the register keeps it."""
+        if self.registry.has(definition_id, version):
+            return self.registry.get(definition_id, version)
+        stored = self._db.definition_source(definition_id, version)
+        if stored is None:
+            return self.registry.get(definition_id, version)
+        return self.registry.add_text(stored[0], f"<database: {definition_id} v{version}>")
 
     def definition_of(self, case: Case, uow: "UnitOfWork | None" = None) -> Definition:
         """The exact definition version a case was opened under (kept in the database)."""
@@ -634,7 +644,9 @@ class Workflow(MeetingsMixin, PublishingMixin):
 
     def _replay_problems(self, case: Case, entries: list[Entry], due: list[dict[str, object]]) -> list[Problem]:
         try:
-            replayed = engine.replay(self.definition_of(case), entries)
+            migrated = any(e.kind == "migrated" for e in entries)
+            replayed = engine.replay(self.definition_of(case), entries,
+                                     (lambda v: self.definition_at(case.definition_id, v)) if migrated else None)
         except engine.ReplayError as e:
             return [Problem(case.id, None, f"the log does not replay: {e}")]
         differs = derive.differences(replayed, case, due)

@@ -125,6 +125,18 @@ def _urgent_reported(data: Data, e: Entry) -> None:
     data["urgent"][e.payload["urgent"]]["reported"] = e.reference
 
 
+def _migrated(data: Data, e: Entry) -> None:
+    """The case moved to another version of its definition: its due dates renamed (or dropped) as the plan says."""
+    due = data.get("due", {})
+    for old, new in e.payload.get("due", {}).items():
+        if old in due:
+            moved = due.pop(old)
+            if new is not None:
+                due[new] = moved
+    if "due" in data and not due:
+        data.pop("due")
+
+
 def _delegated_reported(data: Data, e: Entry) -> None:
     data["delegated"][e.payload["delegated"]]["reported"] = e.reference
 
@@ -151,6 +163,7 @@ APPLY: dict[str, Callable[[Data, Entry], None]] = {
     "delegation": _delegation,
     "urgent_reported": _urgent_reported,
     "delegated_reported": _delegated_reported,
+    "migrated": _migrated,
     "link": _link,
     "minutes_posted": _minutes_posted,
 }

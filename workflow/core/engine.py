@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -434,12 +434,32 @@ def _apply(definition: Definition, case: Case, entry: Entry, data: dict[str, Any
             raise ReplayError(f"case {case.id}: entry {entry.seq} ({entry.kind}) cannot be applied: {e!r}")
         if entry.to_state != case.state and definition.states[entry.to_state or case.state].final:
             close_due(data)  # nothing more is due in a closed, withdrawn or rejected case
+        # A migration moves the case to another version of its definition (workflow.core.migration).
+        version = p["to_version"] if entry.kind == "migrated" else case.definition_version
         # Built directly rather than with dataclasses.replace, which costs several times as much.
-        return Case(case.id, case.definition_id, case.definition_version, entry.to_state or case.state, case.title,
+        return Case(case.id, case.definition_id, version, entry.to_state or case.state, case.title,
                     case.numbers, data, entry.seq, case.opened_at, entry.recorded_at, entry.seq, entry.hash)
     return replace(new, version=entry.seq, head_seq=entry.seq, head_hash=entry.hash, updated_at=entry.recorded_at)
 
 
-def replay(definition: Definition, entries: Iterable[Entry]) -> Case:
-    """The case as its log says it is."""
-    return apply_all(definition, Case("", definition.id, definition.version, "", ""), entries)
+def replay(definition: Definition, entries: Iterable[Entry],
+           versions: Callable[[int], Definition] | None = None) -> Case:
+    """The case as its log says it is.
+
+    ``versions`` gives the definition of a version: the log is then replayed
+    under the version it was opened with, and under the next one from each
+    migration on (a case that lived through a change of its process).
+    """
+    if versions is None:
+        return apply_all(definition, Case("", definition.id, definition.version, "", ""), entries)
+    case = Case("", definition.id, definition.version, "", "")
+    current = definition
+    data: dict[str, Any] = {}
+    for e in entries:
+        if e.kind == "opened" and e.payload.get("definition_version") != current.version:
+            current = versions(int(e.payload["definition_version"]))
+        elif e.kind == "migrated":
+            current = versions(int(e.payload["to_version"]))
+        case = _apply(current, case, e, data if e.kind != "opened" else {})
+        data = case.data
+    return case
