@@ -111,6 +111,9 @@ class _Statements:
             f"(SELECT case_id FROM case_numbers WHERE number = {p}))"
         )
         self.register_head = "SELECT coalesce(max(seq), 0) FROM register_entries"
+        self.request_entries = (
+            f"SELECT {_ENTRY_COLUMNS}, recorded_by FROM audit_entries WHERE case_id = {p} AND seq >= "
+            f"(SELECT seq FROM audit_entries WHERE case_id = {p} AND request_id = {p}) ORDER BY seq")
         self.update = (f"UPDATE cases SET state = {p}, version = {p}, data = {p}, updated_at = {p}, head_seq = {p}, "
                        f"head_hash = {p}, definition_version = {p} WHERE id = {p} AND version = {p}")
         self.insert_entry = (f"INSERT INTO audit_entries ({_ENTRY_COLUMNS}, recorded_by) "
@@ -205,6 +208,7 @@ class Store:
         self._login: str | None = None
         self._owner: bool | None = None
         self._view: RegisterView | None = None
+        self._begin_hook: Any = None
         self._definitions: dict[tuple[str, int], tuple[str, str]] = {}
         """(id, version) -> (source, digest) of definitions the database keeps: a kept version never changes."""
         self._local = threading.local()
@@ -250,15 +254,21 @@ class Store:
 
         @event.listens_for(self.engine, "begin")
         def _begin(conn: sa.Connection) -> None:
+            """Every transaction SQLAlchemy begins on this engine begins on SQLite too (the driver's own
+            transaction handling is off): ``BEGIN IMMEDIATE`` to write, ``BEGIN`` to read."""
             # Straight to the driver: through exec_driver_sql this costs ten times as much.
             statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get("wf_write", False) else "BEGIN"
             driver = conn.connection.driver_connection
+            if driver.in_transaction:  # type: ignore[union-attr]  # begun on the driver by a unit of work
+                return
             if conn.dispatch.before_cursor_execute:  # whoever listens to SQLAlchemy's statements sees it too
                 conn.dispatch.before_cursor_execute(conn, None, statement, (), None, False)
             try:
                 driver.execute(statement)  # type: ignore[union-attr]
             except conn.dialect.loaded_dbapi.Error as e:  # "database is locked": as SQLAlchemy would raise it
                 raise exc.DBAPIError.instance(statement, (), e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect)
+
+        self._begin_hook = _begin
 
     def close(self) -> None:
         self.engine.dispose()
@@ -458,11 +468,19 @@ class Store:
             with self._errors(), batch.joined():
                 yield batch
             return
-        with self._errors(), self.engine.connect() as raw:
-            conn = raw.execution_options(wf_write=True)
-            with conn.begin():
-                uow = UnitOfWork(self, conn)
+        with self._errors():
+            # Straight from the pool, begun and committed on the driver: a SQLAlchemy connection (for the
+            # statements that are not on the hot path) is made over the same one only when asked for.
+            uow = UnitOfWork(self, None, self.engine.raw_connection())
+            try:
+                uow.begin()
                 yield uow
+                uow.commit()
+            except BaseException:
+                uow.rollback()
+                raise
+            finally:
+                uow.close()
             self._definitions.update(uow.kept)  # committed: what it read of definitions stays so
 
     def _update(self, conn: sa.Connection, before: Case, after: Case, entries: Sequence[Entry]) -> None:
@@ -592,27 +610,8 @@ class Store:
         with self.reading() as conn:
             return self._entries_for_request(conn, case_id, request_id)
 
-    @staticmethod
-    def _entries_for_request(conn: sa.Connection, case_id: str, request_id: str) -> list[Entry]:
-        first = conn.execute(
-            sa.select(audit_entries.c.seq).where(
-                audit_entries.c.case_id == case_id, audit_entries.c.request_id == request_id
-            )
-        ).scalar()
-        if first is None:
-            return []
-        rows = conn.execute(
-            sa.select(audit_entries).where(
-                audit_entries.c.case_id == case_id, audit_entries.c.seq >= first
-            ).order_by(audit_entries.c.seq)
-        ).mappings()
-        out: list[Entry] = []
-        for r in rows:
-            e = _entry(r)
-            if out and (e.kind == "decision" or e.request_id is not None or e.kind == "opened"):
-                break
-            out.append(e)
-        return out
+    def _entries_for_request(self, conn: sa.Connection, case_id: str, request_id: str) -> list[Entry]:
+        return UnitOfWork(self, conn).entries_for_request(case_id, request_id)
 
     def iter_logs(self, case_ids: Iterable[str] | None = None, *, with_due: bool = False) -> Iterator[Log]:
         """Every case (or the given ones) with its log, one case at a time, by case id.
@@ -806,32 +805,86 @@ class UnitOfWork:
     the same transaction.
     """
 
-    def __init__(self, store: Store, conn: sa.Connection) -> None:
+    def __init__(self, store: Store, conn: sa.Connection | None, pooled: Any = None) -> None:
         self._store = store
-        self.conn = conn
+        self._conn = conn
+        self._pooled = pooled if pooled is not None else conn.connection  # type: ignore[union-attr]
+        self._driver: Any = self._pooled.driver_connection
+        self._dialect = store.engine.dialect
         self.sql = store.sql
         self._cur: Any = None
         self.failed = False
         self.register_head: int | None = None
         self.kept: dict[tuple[str, int], tuple[str, str]] = {}
 
+    @property
+    def conn(self) -> sa.Connection:
+        """A SQLAlchemy connection in this unit of work's transaction, for the statements not on the hot path."""
+        if self._conn is None:
+            self._conn = sa.Connection(self._store.engine, connection=self._pooled).execution_options(wf_write=True)
+        return self._conn
+
     # -- the driver -------------------------------------------------------------------
 
     def _run(self, statement: str, params: Sequence[Any] | Sequence[Sequence[Any]] = (), many: bool = False) -> Any:
         cur = self._cur
         if cur is None:
-            cur = self._cur = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        if self.conn.dispatch.before_cursor_execute:  # whoever listens to SQLAlchemy's statements sees these too
+            cur = self._cur = self._driver.cursor()
+        if self._store.engine.dispatch.before_cursor_execute:  # whoever listens to SQLAlchemy sees these too
             self.conn.dispatch.before_cursor_execute(self.conn, cur, statement, params, None, many)
         try:
             if many:
                 cur.executemany(statement, params)
             else:
                 cur.execute(statement, params)
-        except self.conn.dialect.loaded_dbapi.Error as e:  # as SQLAlchemy would have raised it
-            raise exc.DBAPIError.instance(statement, params, e, self.conn.dialect.loaded_dbapi.Error,
-                                          dialect=self.conn.dialect)
+        except self._dialect.loaded_dbapi.Error as e:  # as SQLAlchemy would have raised it
+            raise self._failure(e, statement, params, cur)
         return cur
+
+    def _failure(self, e: Exception, statement: str, params: Any, cur: Any = None) -> Exception:
+        """The driver's error as SQLAlchemy would raise it; a connection that broke is not given back to the pool."""
+        if self._dialect.is_disconnect(e, self._driver, cur):  # type: ignore[arg-type]
+            self._pooled.invalidate(e)
+        return exc.DBAPIError.instance(statement, params, e, self._dialect.loaded_dbapi.Error, dialect=self._dialect)
+
+    # -- the transaction (see Store.unit_of_work) ------------------------------------------
+
+    def begin(self) -> None:
+        if self._store.dialect == "sqlite":  # PostgreSQL's driver begins with the first statement
+            self._run("BEGIN IMMEDIATE")
+        hook = self._store._begin_hook
+        if any(fn is not hook for fn in self._store.engine.dispatch.begin):
+            self.conn.begin()  # someone else listens: SQLAlchemy's transaction on the same connection tells them
+
+    def commit(self) -> None:
+        conn = self._conn
+        if conn is not None and conn.in_transaction():
+            conn.commit()  # SQLAlchemy began it (on the same connection) and commits it: its events see it
+            return
+        if self._store.engine.dispatch.commit:
+            self.conn.dispatch.commit(self.conn)
+        try:
+            self._driver.commit()
+        except self._dialect.loaded_dbapi.Error as e:
+            raise self._failure(e, "COMMIT", ())
+
+    def rollback(self) -> None:
+        conn = self._conn
+        try:
+            if conn is not None and conn.in_transaction():
+                conn.rollback()
+            else:
+                self._driver.rollback()
+        except Exception:  # the connection is gone; the pool throws it away
+            self._pooled.invalidate()
+
+    def close(self) -> None:
+        if self._cur is not None:
+            self._cur.close()
+        if self._conn is not None:
+            self._conn.close()
+        else:
+            self._pooled.close()
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(self._run(statement, params).fetchall())
@@ -913,7 +966,16 @@ class UnitOfWork:
             self._run(self.sql.insert_definition, (definition.id, definition.version, definition.digest, source))
 
     def entries_for_request(self, case_id: str, request_id: str) -> list[Entry]:
-        return self._store._entries_for_request(self.conn, case_id, request_id)
+        """The entries a decision with this request id wrote, if it was recorded: from its entry up to the next
+        decision, request or opening."""
+        loads = json.loads
+        out: list[Entry] = []
+        for r in self._run(self.sql.request_entries, (case_id, case_id, request_id)).fetchall():
+            e = Entry(*r[:10], loads(r[10]), *r[11:])  # type: ignore[misc,call-arg]
+            if out and (e.kind == "decision" or e.request_id is not None or e.kind == "opened"):
+                break
+            out.append(e)
+        return out
 
     def opened_on(self, case_id: str) -> str | None:
         """The date the case's ``opened`` entry gives (when it was opened, as the record says), if any."""
