@@ -64,6 +64,12 @@ class DueKind:
 
     id: str
     label: Label
+    remind_before: tuple[int, ...] = ()
+    """Days before the date a reminder is sent (``remind: {before: [30, 7]}``), the earliest first."""
+    remind_after: tuple[int, ...] = ()
+    """Days after it a reminder is sent while it is open (``remind: {after: [1, 14]}``), the earliest first."""
+    offer_when_overdue: str | None = None
+    """The step offered, marked overdue, once the date has passed (``on_overdue: {offer: postpone}``)."""
 
 
 @dataclass(frozen=True)

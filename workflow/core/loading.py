@@ -263,10 +263,16 @@ def _build(data: dict[str, Any], lines: Lines, path: str, digest: str, text: str
         description=data.get("description", "").strip(),
         states=MappingProxyType(states), transitions=transitions,
         parties=MappingProxyType(parties), bodies=MappingProxyType(bodies),
-        due_kinds=MappingProxyType({d["id"]: DueKind(d["id"], _label(d["label"])) for d in data.get("due_dates", [])}),
+        due_kinds=MappingProxyType({d["id"]: _due_kind(d) for d in data.get("due_dates", [])}),
         statements=MappingProxyType({s["id"]: Statement(s["id"], _label(s["label"])) for s in data.get("statements", [])}),
         roles=tuple(data.get("roles", [])), on_behalf=tuple(data.get("on_behalf", [])), source=path, digest=digest, text=text,
     )
+
+
+def _due_kind(raw: dict[str, Any]) -> DueKind:
+    remind = raw.get("remind", {})
+    return DueKind(raw["id"], _label(raw["label"]), tuple(sorted(remind.get("before", []), reverse=True)),
+                   tuple(sorted(remind.get("after", []))), raw.get("on_overdue", {}).get("offer"))
 
 
 def check_graph(d: Definition, data: dict[str, Any], lines: Lines) -> None:
@@ -288,6 +294,10 @@ def check_graph(d: Definition, data: dict[str, Any], lines: Lines) -> None:
     for i, name in enumerate(d.on_behalf):
         if name not in d.roles:
             fail(("on_behalf", i), f"unknown role {name!r}")
+
+    for i, kind in enumerate(d.due_kinds.values()):
+        if kind.offer_when_overdue is not None and kind.offer_when_overdue not in d.triggers():
+            fail(("due_dates", i, "on_overdue", "offer"), f"unknown step {kind.offer_when_overdue!r}")
 
     for body in d.bodies.values():
         if body.proposes_to and body.proposes_to not in d.bodies:
