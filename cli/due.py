@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import click
-from workflow_cli.context import Context, emit_json, json_option, pass_context, table
+from workflow_cli.context import Context, LazyCommands, emit_json, json_option, pass_context, table
 
 _SPAN = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")
 
@@ -53,7 +53,10 @@ def _status(item: dict[str, Any], lang: str) -> str:
     return t("NOT REPORTED", lang) if item["kind"] == "urgent_report" else ""
 
 
-@click.command()
+@click.group(cls=LazyCommands, invoke_without_command=True, lazy={
+    "remind": ("workflow_cli.reminders", "remind", "Send the reminders that fall today by e-mail, each once."),
+    "contacts": ("workflow_cli.reminders", "contacts", "The address book of reminders."),
+})
 @click.option("--within", metavar="PERIOD", help="Also what falls due within PERIOD (30d, 2w, 3m); default: everything open.")
 @click.option("--today", metavar="DATE", help="What day it is (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table", show_default=True,
@@ -70,6 +73,8 @@ def _status(item: dict[str, Any], lang: str) -> str:
 def due(ctx: Context, within: str | None, today: str | None, fmt: str, separator: str, ics_path: str | None,
         limit: int | None, output: str | None, lang: str | None, as_json: bool) -> None:
     """Open due dates and unreported urgent decisions: overdue first, then what is coming."""
+    if click.get_current_context().invoked_subcommand is not None:
+        return
     from workflow_cli.exchange import refuse_binary_to_terminal, write_output
 
     from workflow.api import _as_date
