@@ -15,7 +15,7 @@ from workflow.i18n import language, set_language, t
     "published": ("workflow_cli.publish", "published", "The versions published in the register, and their cases."),
 })
 def definitions() -> None:
-    """Process definitions: list, show, validate."""
+    """Process definitions: list, show, validate, import from BPMN."""
 
 
 def _registry():  # type: ignore[no-untyped-def]

@@ -74,7 +74,8 @@ STATE_TAGS = frozenset({
 })
 IGNORED_TAGS = frozenset({
     "laneSet", "textAnnotation", "association", "dataObject", "dataObjectReference", "dataStoreReference",
-    "documentation", "extensionElements", "ioSpecification", "property", "group",
+    "documentation", "extensionElements", "ioSpecification", "property", "group", "auditing", "monitoring",
+    "correlationSubscription", "resourceRole", "performer", "humanPerformer", "potentialOwner",
 })
 REFUSED_TAGS = {
     "inclusiveGateway": "an inclusive gateway cannot be imported: a case is in one state at a time",
