@@ -22,7 +22,7 @@ import pytest
 from workflow.api import Workflow
 from workflow.core.definition import DueKind, Label
 from workflow.core.errors import InvalidDefinition
-from workflow.reminders import RemindersMixin, SmtpMailer, SmtpSettings, stage_on
+from workflow.reminders import RemindersMixin, SmtpMailer, SmtpSettings, overdue_offers, stage_on
 
 DIRECTOR = "Hälso- och sjukvårdsdirektören"
 DELEGATE = "Isabelle Zemrén"
@@ -293,6 +293,15 @@ def test_smtp_through_the_api_with_settings(register: dict[str, str], inbox: Inb
         report = wf.send_reminders(SmtpMailer(SmtpSettings.from_env(os.environ)), today=dt.date(2026, 8, 31))
     assert [r.stage for r in report.sent] == ["before-30"]
     assert len(inbox.take()) == 1
+
+
+def test_the_step_offered_once_the_date_has_passed(register: dict[str, str], db_url: str) -> None:
+    with Workflow(db_url) as wf:
+        case, closed = wf.case("HSN 10-2026"), wf.case("HSN 11-2026")
+        d = wf.definition_of(case)
+    assert overdue_offers(d, case, dt.date(2026, 9, 30)) == {}
+    assert overdue_offers(d, case, dt.date(2026, 10, 1)) == {"postpone": ["report_back"]}
+    assert overdue_offers(d, closed, dt.date(2026, 10, 1)) == {}
 
 
 # -- the rule and the definition ------------------------------------------------------------------------------

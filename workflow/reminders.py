@@ -93,6 +93,19 @@ def stage_words(stage: str, lang: str | None = None) -> str:
     return t("1 day after", lang) if days == "1" else t("{days} days after", lang, days=days)
 
 
+def overdue_offers(definition: Definition, case: "Case", today: dt.date) -> dict[str, list[str]]:
+    """The steps ``on_overdue`` offers that the case can take now, each with the open due dates that have
+    passed and offer it: ``{"postpone": ["report_back"]}`` -- for marking them overdue where steps are listed."""
+    out: dict[str, list[str]] = {}
+    for name, d in sorted(case.data.get("due", {}).items()):
+        kind = definition.due_kinds.get(name)
+        if (kind is None or kind.offer_when_overdue is None or d.get("status") != "open"
+                or _last_day(d["date"]) >= today or definition.transition(case.state, kind.offer_when_overdue) is None):
+            continue
+        out.setdefault(kind.offer_when_overdue, []).append(name)
+    return out
+
+
 def contacts_in(log: Iterable["Entry"]) -> dict[str, str]:
     """The address book the register log gives: name -> e-mail address."""
     book: dict[str, str] = {}
