@@ -8,6 +8,7 @@ can say what "now" is.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from workflow import events
 from workflow.access import Access, Identity
 from workflow.core import actions, derive, engine
-from workflow.core.audit import Entry, Problem, recorded_by, verify_chain
+from workflow.core.audit import ChainCheck, Entry, Problem, recorded_by, verify_chain
 from workflow.core.case import Case, DiaryNumber
 from workflow.core.decisions import Decision, DecisionRef, PartialDate, Proposal
 from workflow.core.definition import Definition
@@ -83,6 +84,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin):
         self._url = database_url
         self._user = user.strip() if user is not None else None
         self._registry = registry
+        self._own_registry = registry is not None  # a registry of the caller's: processes cannot rebuild it
         self._store: Store | None = None
         self._timeout = timeout
         self.clock = clock
@@ -550,7 +552,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin):
     # -- the audit log and the ledger ---------------------------------------------
 
     def verify(self, key: str | None = None, *, digest: "ledger.Digest | None" = None,
-               public_key: bytes | None = None) -> VerifyReport:
+               public_key: bytes | None = None, replay: bool = True, processes: int | None = None) -> VerifyReport:
         """Recompute the hash chains, replay each log, compare every stored fact with it, check the ledger.
 
         The case row (state, data, opening and last-entry times), its diary
@@ -561,22 +563,58 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin):
         the ledger against the entries.  With ``digest``, the ledger must
         extend the one the digest describes (:mod:`workflow.ledger`); with
         ``public_key``, the digest must be signed with its private half.
+
+        The passes: the chains, hashed from the entries as stored in one
+        ordered scan; the replay of every intact log (``replay=False`` leaves it
+        out), in ``processes`` processes (by default one per core) for a
+        register of many cases; the register log; the ledger, in one ordered
+        scan with its root computed as the leaves go by.
         """
         report = VerifyReport()
         ids = [self.case(key).id] if key else None
-        for log in self._db.iter_logs(ids, with_due=True):
-            report.cases += 1
-            report.entries += len(log.entries)
-            problems = verify_chain(log.case.id, log.entries, log.case.head_seq, log.case.head_hash)
-            if not problems:
-                problems = self._replay_problems(log.case, log.entries, log.due)
-            report.problems.extend(problems)
+        # 1. The chains, from the entries as stored: one ordered scan, hashing what is stored.
+        chains = ChainCheck()
+        chains.feed(self._db.entry_rows(ids))
+        for case_id, head_seq, last_seq in self._db.head_mismatches(ids):
+            chains.head(case_id, head_seq, last_seq)
+        report.entries = chains.entries
+        broken = chains.problems
+        # 2. Every log whose chain holds replayed and compared with what is stored beside it: a pass of its
+        # own, spread over processes for a large register.
+        if replay:
+            report.cases, replayed = self._replay_pass(ids, frozenset(broken), processes)
+        else:
+            report.cases, replayed = (len(ids) if ids else self._db.count_cases()), {}
+        for case_id in sorted({*broken, *replayed}):
+            report.problems.extend(broken.get(case_id) or replayed.get(case_id, []))
         if key is None:
             for orphan in self._db.orphan_entry_cases():
                 report.problems.append(Problem(orphan, None, "has audit entries but the case is gone"))
             report.problems.extend(self._register_problems())
             report.problems.extend(self._ledger_problems(report, digest, public_key))
         return report
+
+    REPLAY_IN_PROCESSES = 20_000
+    """From this many cases on, :meth:`verify` replays the logs in several processes."""
+
+    def _replay_pass(self, ids: Sequence[str] | None, skip: frozenset[str], processes: int | None,
+                     ) -> tuple[int, dict[str, list[Problem]]]:
+        """(cases, case id -> problems) of replaying every log (not those in ``skip``) and comparing."""
+        parts = processes if processes is not None else min(os.cpu_count() or 1, 8)
+        if ids is None and parts > 1 and not self._own_registry and self._url is not None \
+                and ":memory:" not in self._url and self._db.count_cases() >= self.REPLAY_IN_PROCESSES:
+            return _replay_in_processes(self._url, self._timeout, self._db.case_bounds(parts), skip)
+        return self._replay_logs(self._db.iter_logs(ids, with_due=True), skip)
+
+    def _replay_logs(self, logs: "Iterable[Log]", skip: frozenset[str]) -> tuple[int, dict[str, list[Problem]]]:
+        cases, problems = 0, {}
+        for log in logs:
+            cases += 1
+            if log.case.id not in skip:
+                found = self._replay_problems(log.case, log.entries, log.due)
+                if found:
+                    problems[log.case.id] = found
+        return cases, problems
 
     def _register_problems(self) -> list[Problem]:
         from workflow.access import grant_rows, granted_when, replay
@@ -599,7 +637,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin):
                          public_key: bytes | None) -> list[Problem]:
         from workflow import ledger
 
-        read = ledger.read(self._db.ledger_rows(), *self._vouching_and_imported())
+        read = ledger.read(self._db.ledger_rows(), *self._vouching_and_imported(), keep_leaves=digest is not None)
         problems = [p for _, p in read.rows_problems]
         for log, case_id, seq in self._db.unledgered():
             problems.append(Problem(case_id or "", seq, "is not in the ledger: it was written with the "
@@ -632,7 +670,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin):
         """
         from workflow import ledger
 
-        read = ledger.read(self._db.ledger_rows(), *self._vouching_and_imported())
+        read = ledger.read(self._db.ledger_rows(), *self._vouching_and_imported(), keep_leaves=False)
         strays = self._db.unledgered()
         if read.rows_problems or strays:
             first = read.rows_problems[0][1] if read.rows_problems else Problem(
@@ -704,3 +742,59 @@ def _as_date(value: str | dt.date) -> dt.date:
     if not p.is_full:
         raise InvalidInput(f"malformed date {value!r}: a full date YYYY-MM-DD is needed here")
     return p.first_day()
+
+
+def _replay_in_processes(url: str, timeout: float | None, bounds: list[tuple[str | None, str | None]],
+                         skip: frozenset[str]) -> tuple[int, dict[str, list[Problem]]]:
+    """The replay pass in one worker process per range of case ids, each with its own connection.
+
+    The workers are fresh interpreters running :func:`_replay_worker` (not
+    multiprocessing's, which would run the caller's main module again in each).
+    """
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    workers = []
+    for after, upto in bounds:
+        errors = tempfile.TemporaryFile("w+")
+        proc = subprocess.Popen([sys.executable, "-c", "from workflow.api import _replay_worker; _replay_worker()"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, env=env, text=True)
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps({"url": url, "timeout": timeout, "after": after, "upto": upto,
+                                     "skip": sorted(skip)}))
+        proc.stdin.close()
+        workers.append((proc, errors))
+    cases, problems = 0, {}
+    for proc, errors in workers:
+        assert proc.stdout is not None
+        with proc.stdout:
+            out = proc.stdout.read()
+        proc.wait()
+        errors.seek(0)
+        err = errors.read().strip()
+        errors.close()
+        if proc.returncode != 0:
+            raise AuditFailure(f"a verification process failed: {err.splitlines()[-1] if err else proc.returncode}")
+        done = json.loads(out)
+        cases += done["cases"]
+        for case_id, found in done["problems"].items():
+            problems[case_id] = [Problem(*p) for p in found]
+    return cases, problems
+
+
+def _replay_worker() -> None:
+    """A worker of :func:`_replay_in_processes`: its range from stdin, (cases, problems) as JSON on stdout."""
+    import json
+    import sys
+
+    job = json.loads(sys.stdin.read())
+    with Workflow(job["url"], timeout=job["timeout"]) as wf:
+        logs = wf._db.iter_logs(None, with_due=True, after=job["after"], upto=job["upto"])
+        cases, problems = wf._replay_logs(logs, frozenset(job["skip"]))
+    json.dump({"cases": cases, "problems": {c: [[p.case_id, p.seq, p.problem, p.log] for p in found]
+                                            for c, found in problems.items()}}, sys.stdout)

@@ -27,14 +27,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from workflow.core import merkle
-from workflow.core.audit import Problem, canonical_json
+from workflow.core.audit import Problem, canonical_json, json_scalar
 from workflow.core.errors import InvalidInput
 from workflow.store.repository import LedgerRow
+
+_sha256 = hashlib.sha256
 
 PREFIX = "wfl1"
 _LINE = re.compile(rf"^{PREFIX} (?P<size>\d{{1,12}}) (?P<root>[0-9a-f]{{64}})(?: (?P<sig>[A-Za-z0-9_-]{{86}}))?$")
@@ -72,55 +76,109 @@ def leaf(row: LedgerRow) -> bytes:
         canonical_json([row.log, row.case_id, row.seq, row.current_hash, row.login]).encode("utf-8"))
 
 
+class Root:
+    """The Merkle tree hash of leaves given one at a time, in O(log n) memory (RFC 9162's MTH exactly).
+
+    The leaves so far split into complete subtrees of decreasing powers of two
+    (the binary digits of their number); a new leaf merges with the smallest
+    while they are of equal size.  The root folds them from the right, as the
+    RFC's recursion splits at the largest power of two.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[tuple[int, bytes]] = []
+
+    def add(self, leaf_hash: bytes) -> None:
+        self.size += 1
+        stack, size, h = self._stack, 1, leaf_hash
+        while stack and stack[-1][0] == size:
+            h = _sha256(b"\x01" + stack.pop()[1] + h).digest()
+            size *= 2
+        stack.append((size, h))
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return merkle.EMPTY_ROOT
+        h = self._stack[-1][1]
+        for _size, left in reversed(self._stack[:-1]):
+            h = merkle.node_hash(left, h)
+        return h
+
+
 @dataclass
 class Ledger:
-    """The leaves read from the database, and what is wrong with them row by row."""
+    """The leaves read from the database (or only their root), and what is wrong with them row by row."""
 
     leaves: list[bytes]
+    """Every leaf hash, when they were kept (for a consistency proof); else empty."""
     rows_problems: list[tuple[int, Problem]]
     """(position, problem), in position order."""
+    count: int = -1
+    root_hash: bytes | None = None
 
     @property
     def size(self) -> int:
-        return len(self.leaves)
+        return self.count if self.count >= 0 else len(self.leaves)
 
     def digest(self) -> Digest:
-        return Digest(self.size, merkle.root(self.leaves).hex())
+        root = self.root_hash if self.root_hash is not None else merkle.root(self.leaves)
+        return Digest(self.size, root.hex())
 
 
-def read(rows: Iterable[LedgerRow], vouching: frozenset[str] = frozenset(),
-         imported: frozenset[str] = frozenset()) -> Ledger:
-    """The leaves, and every leaf whose entry is gone or is not the entry the database appended.
+def read(rows: Iterable[Sequence[Any]], vouching: frozenset[str] = frozenset(),
+         imported: frozenset[str] = frozenset(), *, keep_leaves: bool = True) -> Ledger:
+    """The leaves (or, without ``keep_leaves``, only their root), and every leaf whose entry is gone or is
+    not the entry the database appended.
 
     An entry must also name as its recorder the login the database saw write it, unless that login
     may vouch for people (``vouching``: it held the ``service`` role) or the entry came with an
     imported case (``imported``), whose entries keep the recorders of their source.
+
+    ``rows`` are :class:`LedgerRow` or plain tuples in its field order, by position: one ordered scan.
+    Each leaf is hashed over text joined from its fields' own encodings, the same bytes as
+    :func:`leaf` hashes; a row whose entry checks out costs a few comparisons besides.
     """
     leaves: list[bytes] = []
+    keep = leaves.append if keep_leaves else None
+    tree = Root()
+    add = tree.add
     problems: list[tuple[int, Problem]] = []
+    sha256, s = _sha256, json_scalar
     expected = 1
     for row in rows:
-        if row.position != expected:
-            problems.append((row.position, Problem(
-                "", None, f"positions {expected}..{row.position - 1} are missing: leaves were removed",
+        position, log, case_id, seq, entry_hash, login, current, recorded_by = row[:8]
+        if position != expected:
+            problems.append((position, Problem(
+                "", None, f"positions {expected}..{position - 1} are missing: leaves were removed",
                 log="ledger")))
-        expected = row.position + 1
-        log = "register" if row.log == "register" else "case"
-        where = row.case_id or ""
-        if row.current_hash is None:
-            problems.append((row.position, Problem(
-                where, row.seq, f"is gone, though the ledger holds it at position {row.position}", log=log)))
-        elif row.current_hash != row.entry_hash:
-            problems.append((row.position, Problem(
-                where, row.seq, f"is not the entry the database appended at ledger position {row.position}: "
-                "it was changed, replaced or re-hashed after it was recorded", log=log)))
-        elif (row.recorded_by is not None and row.recorded_by != row.login and row.login not in vouching
-              and (row.log != "case" or row.case_id not in imported)):
-            problems.append((row.position, Problem(
-                where, row.seq, f"says it was entered by {row.recorded_by!r}, but the database saw the login "
-                f"{row.login!r} write it", log=log)))
-        leaves.append(leaf(row))
-    return Ledger(leaves, problems)
+        expected = position + 1
+        if current != entry_hash or (recorded_by is not None and recorded_by != login):
+            _row_problem(problems, position, log, case_id, seq, entry_hash, login, current, recorded_by,
+                         vouching, imported)
+        h = sha256(f"\x00[{s(log)},{s(case_id)},{s(seq)},{s(current)},{s(login)}]".encode()).digest()
+        add(h)
+        if keep is not None:
+            keep(h)
+    return Ledger(leaves, problems, tree.size, tree.root())
+
+
+def _row_problem(problems: list[tuple[int, Problem]], position: int, log: str, case_id: str | None, seq: int,
+                 entry_hash: str, login: str, current: str | None, recorded_by: str | None,
+                 vouching: frozenset[str], imported: frozenset[str]) -> None:
+    which = "register" if log == "register" else "case"
+    where = case_id or ""
+    if current is None:
+        problems.append((position, Problem(
+            where, seq, f"is gone, though the ledger holds it at position {position}", log=which)))
+    elif current != entry_hash:
+        problems.append((position, Problem(
+            where, seq, f"is not the entry the database appended at ledger position {position}: "
+            "it was changed, replaced or re-hashed after it was recorded", log=which)))
+    elif login not in vouching and (log != "case" or case_id not in imported):
+        problems.append((position, Problem(
+            where, seq, f"says it was entered by {recorded_by!r}, but the database saw the login "
+            f"{login!r} write it", log=which)))
 
 
 @dataclass(frozen=True)
@@ -142,6 +200,8 @@ def against(ledger: Ledger, old: Digest) -> Consistency:
             "entries were removed", log="ledger"),))
     if old.size == 0:
         return Consistency(old, new, (), ())
+    if len(ledger.leaves) != ledger.size:
+        raise ValueError("a consistency proof needs the leaves: read the ledger with keep_leaves=True")
     proof = merkle.consistency_proof(ledger.leaves, old.size)
     if merkle.verify_consistency(old.size, ledger.size, bytes.fromhex(old.root), bytes.fromhex(new.root), proof):
         return Consistency(old, new, tuple(p.hex() for p in proof), ())

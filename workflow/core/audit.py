@@ -27,7 +27,7 @@ def canonical_json(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
-def _scalar(value: Any) -> str:
+def json_scalar(value: Any) -> str:
     """``canonical_json`` of one hashed field, without the general encoder for the common kinds."""
     if value is None:
         return "null"
@@ -48,7 +48,7 @@ def hashed_text(case_id: Any, seq: Any, kind: Any, actor: Any, recorded_at: Any,
     fields' own canonical texts: the payload is encoded once (or, when
     verifying, taken as stored) instead of once per use.
     """
-    s = _scalar
+    s = json_scalar
     text = (f"[{s(case_id)},{s(seq)},{s(kind)},{s(actor)},{s(recorded_at)},{s(effective)},{s(trigger)},"
             f"{s(from_state)},{s(to_state)},{s(reference)},{payload_text},{s(request_id)},{s(prev_hash)}")
     return text + ("]" if recorded_by is None else f",{s(recorded_by)}]")
@@ -188,3 +188,73 @@ def verify_chain(
         elif last is not None and (last.seq != head_seq or last.hash != head_hash):
             problems.append(Problem(case_id, last.seq, f"is not the case's last recorded entry {head_seq}: entries were removed or added at the end"))
     return problems
+
+
+class ChainCheck:
+    """The hash chains of many logs checked from their stored rows, as they stream by: at hashing speed.
+
+    Rows come as stored -- ``(case_id, seq, kind, actor, recorded_at, effective,
+    trigger, from_state, to_state, reference, payload, request_id, prev_hash,
+    hash, recorded_by)`` with the payload as its stored canonical text --
+    grouped by case and in sequence order within each (one ordered scan).  The
+    hash is taken over the text as stored rather than over the payload decoded
+    and encoded again; only when that differs is the payload decoded, so that
+    a payload stored in another spelling of the same value is not taken for a
+    changed one.  The problems are :func:`verify_chain`'s, word for word.
+    """
+
+    def __init__(self) -> None:
+        self.entries = 0
+        self.problems: dict[str, list[Problem]] = {}
+        """Case id -> its problems, for the cases that have any."""
+        self._case: Any = None
+        self._prev = GENESIS
+        self._expected = 1
+
+    def feed(self, rows: Iterable[Sequence[Any]]) -> None:
+        sha256, text_of = _sha256, hashed_text
+        case, prev, expected, count = self._case, self._prev, self._expected, self.entries
+        for r in rows:
+            count += 1
+            if r[0] != case:
+                case, prev, expected = r[0], GENESIS, 1
+            seq, stored = r[1], r[13]
+            if seq != expected or r[12] != prev or sha256(text_of(
+                    r[0], seq, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+                    r[14]).encode("utf-8")).hexdigest() != stored:
+                self._check(r, prev, expected)
+            prev, expected = stored, seq + 1
+        self._case, self._prev, self._expected, self.entries = case, prev, expected, count
+
+    def _check(self, r: Sequence[Any], prev: str, expected: int) -> None:
+        """The slow path for one row that did not check out: which of verify_chain's problems it has."""
+        case_id, seq = r[0], r[1]
+        found = self.problems.setdefault(case_id, [])
+        if seq != expected:
+            kind = "missing or reordered" if seq > expected else "duplicated or reordered"
+            found.append(Problem(case_id, seq, f"{kind}: expected entry {expected} here"))
+        if r[12] != prev:
+            found.append(Problem(case_id, seq, "does not follow the entry before it (chain broken: removed, "
+                                 "inserted or reordered)"))
+        def digest(payload: str) -> str:
+            return hash_text(hashed_text(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], payload,
+                                         r[11], r[12], r[14]))
+
+        if digest(r[10]) != r[13]:
+            try:
+                respelled = canonical_json(json.loads(r[10]))
+            except ValueError:
+                respelled = None
+            if respelled is None or digest(respelled) != r[13]:
+                found.append(Problem(case_id, seq, "was changed after it was recorded (hash mismatch)"))
+        if not found:
+            del self.problems[case_id]
+
+    def head(self, case_id: str, head_seq: int, last_seq: int | None) -> None:
+        """A case whose row does not name its log's last entry (found by the store): verify_chain's last check."""
+        found = self.problems.setdefault(case_id, [])
+        if last_seq is None:
+            found.append(Problem(case_id, None, f"all entries are gone (case says {head_seq})"))
+        else:
+            found.append(Problem(case_id, last_seq, f"is not the case's last recorded entry {head_seq}: entries "
+                                 "were removed or added at the end"))

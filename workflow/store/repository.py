@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import threading
@@ -81,6 +82,9 @@ _ROLES_ENABLED = sa.select(register_entries.c.seq).where(register_entries.c.kind
 
 _ENTRY_COLUMNS = ("case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, to_state, reference, "
                   "payload, request_id, prev_hash, hash")
+_SCANS = itertools.count(1)  # names of server-side cursors
+_CASE_COLUMNS = ("id, definition_id, definition_version, state, title, version, data, opened_at, updated_at, "
+                 "head_seq, head_hash")
 
 
 class _Statements:
@@ -93,7 +97,7 @@ class _Statements:
     """
 
     def __init__(self, dialect: str) -> None:
-        p = "?" if dialect == "sqlite" else "%s"
+        p = self.mark = "?" if dialect == "sqlite" else "%s"
         if dialect == "sqlite":
             numbers = ("(SELECT json_group_array(json_array(n.number, n.party)) FROM (SELECT number, party "
                        "FROM case_numbers WHERE case_id = c.id ORDER BY position) AS n)")
@@ -613,36 +617,126 @@ class Store:
     def _entries_for_request(self, conn: sa.Connection, case_id: str, request_id: str) -> list[Entry]:
         return UnitOfWork(self, conn).entries_for_request(case_id, request_id)
 
-    def iter_logs(self, case_ids: Iterable[str] | None = None, *, with_due: bool = False) -> Iterator[Log]:
-        """Every case (or the given ones) with its log, one case at a time, by case id.
+    def iter_logs(self, case_ids: Iterable[str] | None = None, *, with_due: bool = False,
+                  after: str | None = None, upto: str | None = None, page: int = 500) -> Iterator[Log]:
+        """Every case (or the given ones) with its log, one case at a time, by case id, a page at a time.
 
-        ``with_due`` also reads each case's rows of the due-date index, for
-        verification to compare with what the log gives.
+        Without ``case_ids``, the cases after ``after`` up to ``upto`` (ids, in the
+        database's order), read page by page from where the last page ended: the
+        memory held is one page's, whatever the number of cases.  ``with_due``
+        also reads each case's rows of the due-date index, for verification to
+        compare with what the log gives.
         """
-        with self.reading() as conn:
-            ids = list(case_ids) if case_ids is not None else [
-                r[0] for r in conn.execute(sa.select(cases.c.id).order_by(cases.c.id))
-            ]
-        loads = json.loads
-        for i in range(0, len(ids), 1000):
-            chunk = ids[i:i + 1000]
+        if case_ids is not None:
+            ids = list(case_ids)
+            for i in range(0, len(ids), page):
+                chunk = ids[i:i + page]
+                marks = ", ".join([self.sql.mark] * len(chunk))
+                yield from self._logs(f"id IN ({marks})", f"case_id IN ({marks})", chunk, chunk, with_due)
+            return
+        last = after if after is not None else ""
+        while True:
+            bound = "" if upto is None else f" AND id <= {self.sql.mark}"
             with self.reading() as conn:
-                loaded = {c.id: c for c in self._load_cases(conn, sa.select(cases).where(cases.c.id.in_(chunk)))}
-                logs: dict[str, list[Entry]] = {cid: [] for cid in chunk}
-                # Plain rows, in the table's column order, which is Entry's field order: a mapping
-                # per row costs more than hashing the entry does.
-                for r in conn.execute(
-                    sa.select(audit_entries).where(audit_entries.c.case_id.in_(chunk))
-                    .order_by(audit_entries.c.case_id, audit_entries.c.seq)
-                ):
-                    logs[r[0]].append(Entry(*r[:10], loads(r[10]), *r[11:]))  # type: ignore[misc,call-arg]
-                due: dict[str, list[dict[str, Any]]] = {cid: [] for cid in chunk}
-                if with_due:
-                    for d in conn.execute(sa.select(due_dates).where(due_dates.c.case_id.in_(chunk))).mappings():
-                        due[d["case_id"]].append(dict(d))
-            for cid in chunk:
-                if cid in loaded:
-                    yield Log(loaded[cid], logs[cid], due[cid])
+                first_last = UnitOfWork(self, conn).rows(
+                    f"SELECT min(id), max(id), count(*) FROM (SELECT id FROM cases WHERE id > {self.sql.mark}{bound} "
+                    f"ORDER BY id LIMIT {int(page)}) AS p", (last,) if upto is None else (last, upto))[0]
+            if not first_last[2]:
+                return
+            lo, hi = first_last[0], first_last[1]
+            m = self.sql.mark
+            yield from self._logs(f"id >= {m} AND id <= {m}", f"case_id >= {m} AND case_id <= {m}",
+                                  (lo, hi), (lo, hi), with_due)
+            if first_last[2] < page:
+                return
+            last = hi
+
+    def _logs(self, where_case: str, where_rows: str, case_params: Sequence[Any], row_params: Sequence[Any],
+              with_due: bool) -> Iterator[Log]:
+        """The logs of the cases ``where_case`` selects, read in one transaction on the driver."""
+        loads, to_date = json.loads, dt.date.fromisoformat
+        with self.reading() as conn:
+            u = UnitOfWork(self, conn)
+            found = u.rows(f"SELECT {_CASE_COLUMNS} FROM cases WHERE {where_case} ORDER BY id", case_params)
+            numbers: dict[str, list[DiaryNumber]] = {}
+            for cid, number, party in u.rows(f"SELECT case_id, number, party FROM case_numbers WHERE {where_rows} "
+                                             "ORDER BY case_id, position", row_params):
+                numbers.setdefault(cid, []).append(DiaryNumber(number, party))
+            logs: dict[str, list[Entry]] = {}
+            for r in u.rows(f"SELECT {_ENTRY_COLUMNS}, recorded_by FROM audit_entries WHERE {where_rows} "
+                            "ORDER BY case_id, seq", row_params):
+                logs.setdefault(r[0], []).append(Entry(*r[:10], loads(r[10]), *r[11:]))  # type: ignore[misc,call-arg]
+            due: dict[str, list[dict[str, Any]]] = {}
+            if with_due:
+                for cid, name, date, due_on, meeting, status in u.rows(
+                        f"SELECT case_id, name, date, due_on, meeting, status FROM due_dates WHERE {where_rows}",
+                        row_params):
+                    due.setdefault(cid, []).append({
+                        "case_id": cid, "name": name, "date": date,
+                        "due_on": to_date(due_on) if isinstance(due_on, str) else due_on,
+                        "meeting": meeting, "status": status})
+        for r in found:
+            cid = r[0]
+            case = Case(cid, r[1], r[2], r[3], r[4], numbers.get(cid, []), loads(r[6]), r[5], r[7], r[8], r[9], r[10])
+            yield Log(case, logs.get(cid, []), due.get(cid, []))
+
+    def _scan(self, statement: str, params: Sequence[Any] = (), batch: int = 5000) -> Iterator[Any]:
+        """The rows of one query, streamed in one read transaction (a server-side cursor on PostgreSQL)."""
+        error = self.engine.dialect.loaded_dbapi.Error
+        with self.reading() as conn:
+            driver: Any = conn.connection.driver_connection
+            if self.engine.dispatch.before_cursor_execute:
+                conn.dispatch.before_cursor_execute(conn, None, statement, params, None, False)
+            cur = driver.cursor(name=f"wf_scan_{next(_SCANS)}") if self.dialect == "postgresql" else driver.cursor()
+            try:
+                try:
+                    cur.execute(statement, params)
+                    rows = cur.fetchmany(batch)
+                    while rows:
+                        yield from rows
+                        rows = cur.fetchmany(batch)
+                except error as e:
+                    raise exc.DBAPIError.instance(statement, params, e, error, dialect=self.engine.dialect)
+            finally:
+                cur.close()
+
+    def entry_rows(self, case_ids: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
+        """Every audit entry as stored (payload as its text), by case and sequence number: one ordered scan."""
+        where = ""
+        if case_ids is not None:
+            where = f" WHERE case_id IN ({', '.join([self.sql.mark] * len(case_ids))})"
+        return self._scan(f"SELECT {_ENTRY_COLUMNS}, recorded_by FROM audit_entries{where} ORDER BY case_id, seq",
+                          tuple(case_ids or ()))
+
+    def head_mismatches(self, case_ids: Sequence[str] | None = None) -> list[tuple[str, int, int | None]]:
+        """(case id, the seq its row says is last, the last seq its log has) of every case whose row does not
+        name its log's last entry (by number and hash)."""
+        where = ""
+        if case_ids is not None:
+            where = f" AND c.id IN ({', '.join([self.sql.mark] * len(case_ids))})"
+        with self.reading() as conn:
+            return [(r[0], r[1], r[2]) for r in UnitOfWork(self, conn).rows(
+                "SELECT c.id, c.head_seq, l.seq FROM cases AS c LEFT JOIN audit_entries AS l ON l.case_id = c.id "
+                "AND l.seq = (SELECT max(a.seq) FROM audit_entries AS a WHERE a.case_id = c.id) "
+                "WHERE ((l.seq IS NULL AND c.head_seq <> 0) OR l.seq <> c.head_seq OR l.hash <> c.head_hash)"
+                f"{where} ORDER BY c.id", tuple(case_ids or ()))]
+
+    def count_cases(self) -> int:
+        with self.reading() as conn:
+            return int(UnitOfWork(self, conn).rows("SELECT count(*) FROM cases")[0][0])
+
+    def case_bounds(self, parts: int) -> list[tuple[str | None, str | None]]:
+        """``parts`` ranges of case ids (after, up to], in the database's order, of about as many cases each."""
+        total = self.count_cases()
+        marks: list[str | None] = [None]
+        with self.reading() as conn:
+            u = UnitOfWork(self, conn)
+            for k in range(1, parts):
+                row = u.rows(f"SELECT id FROM cases ORDER BY id LIMIT 1 OFFSET {int(total * k // parts)}")
+                if row and row[0][0] != marks[-1]:
+                    marks.append(row[0][0])
+        marks.append(None)
+        return list(zip(marks[:-1], marks[1:], strict=True))
 
     def chain_heads(self) -> list[tuple[str, int, str]]:
         """(case id, last seq, its hash) of every case's log, as the entries say, by case id."""
@@ -753,27 +847,14 @@ class Store:
         with self.reading() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(ledger)).scalar() or 0)
 
-    def ledger_rows(self, batch: int = 50_000) -> Iterator[LedgerRow]:
-        """Every leaf in position order, with the current hash of the entry it names, read in batches."""
-        a, r = audit_entries.alias("a"), register_entries.alias("r")
-        query = (
-            sa.select(ledger.c.position, ledger.c.log, ledger.c.case_id, ledger.c.seq, ledger.c.entry_hash,
-                      ledger.c.login, sa.func.coalesce(a.c.hash, r.c.hash),
-                      sa.func.coalesce(a.c.recorded_by, r.c.recorded_by))
-            .select_from(ledger)
-            .outerjoin(a, sa.and_(ledger.c.log == "case", a.c.case_id == ledger.c.case_id, a.c.seq == ledger.c.seq))
-            .outerjoin(r, sa.and_(ledger.c.log == "register", r.c.seq == ledger.c.seq))
-            .where(ledger.c.position > sa.bindparam("after"))
-            .order_by(ledger.c.position).limit(batch)
-        )
-        after = 0
-        while True:
-            with self.reading() as conn:
-                rows = [LedgerRow(*row) for row in conn.execute(query, {"after": after})]
-            yield from rows
-            if len(rows) < batch:
-                return
-            after = rows[-1].position
+    def ledger_rows(self) -> Iterator[tuple[Any, ...]]:
+        """Every leaf in position order, with the current hash of the entry it names and who that entry says
+        entered it: one ordered scan, in :class:`LedgerRow`'s field order."""
+        return self._scan(
+            "SELECT l.position, l.log, l.case_id, l.seq, l.entry_hash, l.login, coalesce(a.hash, r.hash), "
+            "coalesce(a.recorded_by, r.recorded_by) FROM ledger AS l "
+            "LEFT JOIN audit_entries AS a ON l.log = 'case' AND a.case_id = l.case_id AND a.seq = l.seq "
+            "LEFT JOIN register_entries AS r ON l.log = 'register' AND r.seq = l.seq ORDER BY l.position")
 
     def unledgered(self) -> list[tuple[str, str | None, int]]:
         """(log, case id, seq) of entries the ledger does not hold: written with its trigger off."""
