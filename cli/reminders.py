@@ -15,21 +15,8 @@ if TYPE_CHECKING:
 
 
 def _reminding(ctx: Context) -> "RemindersMixin":
-    """The API object, with its reminders.  Until :class:`workflow.api.Workflow` lists
-    :class:`~workflow.reminders.RemindersMixin` among its bases, a subclass with it, on the same database."""
-    from workflow.api import Workflow
-    from workflow.reminders import RemindersMixin
-
-    wf = ctx.workflow
-    if isinstance(wf, RemindersMixin):
-        return wf
-
-    class RemindingWorkflow(Workflow, RemindersMixin):
-        pass
-
-    reminding = RemindingWorkflow(ctx.database_url)
-    click.get_current_context().call_on_close(reminding.close)
-    return reminding
+    """The API object (its reminders are part of it)."""
+    return ctx.workflow
 
 
 @click.command()

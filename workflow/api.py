@@ -26,6 +26,7 @@ from workflow.meetings import MeetingsMixin
 from workflow.migrating import MigratingMixin
 from workflow.publishing import PublishingMixin
 from workflow.registry import Registry, default_registry
+from workflow.reminders import RemindersMixin
 
 if TYPE_CHECKING:
     from workflow import ledger
@@ -69,7 +70,7 @@ class VerifyReport:
             raise AuditFailure(f"audit log does not verify: {first}{more}")
 
 
-class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin):
+class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
     """Definitions, cases, decisions and the audit log, on one database."""
 
     def __init__(
@@ -180,7 +181,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin):
         when = PartialDate.parse(effective) if isinstance(effective, str) else effective
         with self._db.unit_of_work() as uow:
             who = self._permit(definition, None, actor, uow)
-            self.ensure_published(uow, definition, self.identity, self.access_in(uow))
+            definition = self.ensure_published(uow, definition, self.identity, self.access_in(uow))
             case, entries = engine.open_case(
                 definition, case_id=case_id or new_case_id(), title=title, numbers=dnrs, actor=who,
                 now=self.clock(), effective=when, parties=parties,

@@ -119,24 +119,24 @@ class PublishingMixin:
         return drafts
 
     def ensure_published(self, uow: "UnitOfWork", definition: Definition, identity: "Identity",
-                         access: "Access") -> None:
-        """Refuse to open a case under a version the register has not published; on a register that is its
-        owner's alone (or for an administrator), publish it on the way."""
+                         access: "Access") -> Definition:
+        """The version a case is opened under: the register's published text of it, whatever this process's
+        copy says (everyone sharing the register opens the same); a version the register has not published
+        is refused, but on a register that is its owner's alone (or for an administrator) it is published on
+        the way."""
         from workflow.access import is_admin
 
         stored = uow.definition_source(definition.id, definition.version)
         if stored is not None:
-            if stored[1] != definition.digest:
-                raise DecisionRefused(
-                    f"your copy of {definition.id} v{definition.version} differs from the version published in "
-                    "this register: open the case under the published one, or publish yours as a new version",
-                    field="definition")
-            return
+            if stored[1] == definition.digest:
+                return definition
+            return _parsed(stored[0], stored[1], f"<database: {definition.id} v{definition.version}>")
         if not (identity.owner_in_person and not access.enabled) and not is_admin(identity, access):
             raise PermissionDenied(
                 f"{definition.id} v{definition.version} is not published in this register; an administrator "
                 "publishes it first", field="definition")
         self._register_in(uow, lambda _i, _a: self._publish_drafts(uow, definition, _source(definition)))
+        return definition
 
     def published(self) -> list[Published]:
         """Every published version: where from, who published it, and how many cases (open ones) use it."""
@@ -163,6 +163,18 @@ class PublishingMixin:
                 if stored is not None:
                     out.append(self.registry.add_text(stored[0], f"<database: {did} v{version}>"))
         return out
+
+
+_PARSED: dict[str, Definition] = {}
+
+
+def _parsed(text: str, digest: str, source: str) -> Definition:
+    """A definition text the register keeps, parsed once per process (by its digest)."""
+    from workflow.core.loading import load_text
+
+    if digest not in _PARSED:
+        _PARSED[digest] = load_text(text, source)
+    return _PARSED[digest]
 
 
 def _published_in(log: "list[Entry]", definition_id: str, version: int) -> bool:

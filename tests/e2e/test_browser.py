@@ -47,7 +47,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     database = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     wf(database, "demo")
     from click.testing import CliRunner
-
     from workflow_cli.serve import serve
 
     made = CliRunner().invoke(serve, ["account", "add", "anna", "--password", PASSWORD],
