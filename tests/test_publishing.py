@@ -70,3 +70,19 @@ def test_cli_publish_and_list(cli: Cli, tmp_path: Path) -> None:
     assert "utredning v1" in cli("definitions", "publish", str(_variant(tmp_path, 1)), code=4).output
     listed = cli("--lang", "en", "definitions", "published").output
     assert "utredning-v2.yaml" in listed and "utredning.yaml" in listed
+
+
+def test_a_case_opens_under_the_published_text_not_a_local_copy(wf: Workflow, db_url: str, clock: Any,
+                                                                tmp_path: Path) -> None:
+    from workflow.registry import Registry
+
+    wf.open_case("utredning", title="Första", effective="2026")
+    digest = {(p.id, p.version): p.digest for p in wf.published()}[("utredning", 1)]
+    changed = _variant(tmp_path, 1)  # a clerk's edited copy, same id and version
+    registry = Registry()
+    registry.add_text(changed.read_text(encoding="utf-8"), str(changed))
+    with Workflow(db_url, clock=clock, registry=registry) as clerk:
+        case = clerk.open_case("utredning", title="Andra", effective="2026")
+        assert case.definition_version == 1
+        assert {(p.id, p.version): p.digest for p in clerk.published()}[("utredning", 1)] == digest
+    assert wf.verify().ok
