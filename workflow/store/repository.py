@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import math
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -52,12 +53,11 @@ from workflow.store.tables import (
     case_numbers,
     cases,
     definition_versions,
-    due_dates,
     ledger,
     register_entries,
 )
 
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 """The newest migration; a test checks it equals Alembic's head."""
 
 DEFAULT_TIMEOUT = 10.0
@@ -83,6 +83,8 @@ _ROLES_ENABLED = sa.select(register_entries.c.seq).where(register_entries.c.kind
 _ENTRY_COLUMNS = ("case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, to_state, reference, "
                   "payload, request_id, prev_hash, hash")
 _SCANS = itertools.count(1)  # names of server-side cursors
+_CASE_COLUMNS_C = ("c.id, c.definition_id, c.definition_version, c.state, c.title, c.version, c.data, c.opened_at, "
+                   "c.updated_at, c.head_seq, c.head_hash")
 _CASE_COLUMNS = ("id, definition_id, definition_version, state, title, version, data, opened_at, updated_at, "
                  "head_seq, head_hash")
 
@@ -546,52 +548,141 @@ class Store:
         limit: int | None = None,
     ) -> list[Case]:
         """Cases matching every filter given, oldest first."""
-        query = sa.select(cases)
+        return list(self.iter_cases(definition=definition, state=state, overdue_on=overdue_on,
+                                    due_before=due_before, limit=limit))
+
+    def iter_cases(
+        self,
+        *,
+        definition: str | None = None,
+        state: str | None = None,
+        overdue_on: dt.date | None = None,
+        due_before: dt.date | None = None,
+        limit: int | None = None,
+        page: int = 500,
+    ) -> Iterator[Case]:
+        """Cases matching every filter given, oldest first, read a page at a time (one page in memory).
+
+        With a due-date filter and a limit, the way in follows how many cases
+        match, so that a page costs about the same whatever their share: when few
+        have an open due date before the day, they are looked up by date (the
+        ``ix_due_dates_open`` index) and sorted; when many do, the cases are
+        walked oldest first (``ix_cases_opened``) and each one's due dates
+        probed until the page is full -- about ``limit / share`` probes.  The
+        switch is at about sqrt(limit x cases) matches, so neither costs more
+        than that.  Without a limit, pages follow each other by (opened_at, id).
+        """
+        dates = [d for d in (overdue_on, due_before) if d is not None]
+        before = min(dates) if dates else None  # an open due date before both is one before the earlier
+        where: list[str] = []
+        params: list[Any] = []
         if definition:
-            query = query.where(cases.c.definition_id == definition)
+            where.append(f"c.definition_id = {self.sql.mark}")
+            params.append(definition)
         if state:
-            query = query.where(cases.c.state == state)
-        for before in (overdue_on, due_before):
-            if before is not None:
-                # EXISTS, not IN: with the (opened_at, id) index the database walks
-                # cases oldest first and probes each one's due dates, stopping at the limit.
-                query = query.where(
-                    sa.select(due_dates.c.case_id).where(
-                        due_dates.c.case_id == cases.c.id,
-                        due_dates.c.status == "open", due_dates.c.due_on < before,
-                        ~due_dates.c.name.startswith(URGENT_PREFIX),
-                    ).exists()
-                )
-        query = query.order_by(cases.c.opened_at, cases.c.id)
-        if limit:
-            query = query.limit(limit)
+            where.append(f"c.state = {self.sql.mark}")
+            params.append(state)
+        due = None
+        if before is not None:
+            due = (before.isoformat() if self.sql.dates_as_text else before, URGENT_PREFIX + "%")
+        if due is not None and limit is not None and self._few_due(due, limit):
+            yield from self._cases_by_due(due, where, params, limit)
+            return
+        if due is not None:
+            m = self.sql.mark
+            # Each case's own due dates by its key; SQLite is kept (the unary +) from walking the date index
+            # for every case, which holds more of them the more are overdue.
+            plus = "+" if self.dialect == "sqlite" else ""
+            where.append(f"EXISTS (SELECT 1 FROM due_dates AS d WHERE d.case_id = c.id AND {plus}d.status = 'open' "
+                         f"AND {plus}d.due_on < {m} AND d.name NOT LIKE {m})")
+            params.extend(due)
+        left = limit
+        after: tuple[str, str] | None = None
+        while left is None or left > 0:
+            size = page if left is None else min(page, left)
+            keyset = [f"(c.opened_at > {self.sql.mark} OR (c.opened_at = {self.sql.mark} AND c.id > {self.sql.mark}))"]
+            clauses = [*where, *(keyset if after else [])]
+            sql = (f"SELECT {_CASE_COLUMNS_C} FROM cases AS c{' WHERE ' + ' AND '.join(clauses) if clauses else ''} "
+                   f"ORDER BY c.opened_at, c.id LIMIT {int(size)}")
+            with self.reading() as conn:
+                u = UnitOfWork(self, conn)
+                rows = u.rows(sql, (*params, *((after[0], after[0], after[1]) if after else ())))
+                found = self._with_numbers(u, rows)
+            yield from found
+            if len(rows) < size:
+                return
+            after = (rows[-1][7], rows[-1][0])
+            if left is not None:
+                left -= len(rows)
+
+    def _few_due(self, due: tuple[Any, str], limit: int) -> bool:
+        """Whether fewer cases than about sqrt(limit x cases) have an open due date before the day."""
         with self.reading() as conn:
-            return self._load_cases(conn, query)
+            u = UnitOfWork(self, conn)
+            if self.dialect == "sqlite":
+                estimate = u.rows("SELECT coalesce(max(rowid), 0) FROM cases")[0][0]
+            else:
+                estimate = u.rows("SELECT reltuples::bigint FROM pg_class WHERE oid = 'cases'::regclass")[0][0]
+            switch = max(1000, int(math.sqrt(max(limit, 1) * max(int(estimate), 1))))
+            m = self.sql.mark
+            found = u.rows(f"SELECT count(*) FROM (SELECT 1 FROM due_dates WHERE status = 'open' AND due_on < {m} "
+                           f"AND name NOT LIKE {m} LIMIT {switch}) AS d", due)[0][0]
+        return int(found) < switch
+
+    def _cases_by_due(self, due: tuple[Any, str], where: list[str], params: list[Any], limit: int) -> list[Case]:
+        m = self.sql.mark
+        join = "CROSS JOIN" if self.dialect == "sqlite" else "JOIN"  # SQLite: the due dates drive the join
+        sql = (f"SELECT {_CASE_COLUMNS_C} FROM (SELECT DISTINCT case_id FROM due_dates WHERE status = 'open' "
+               f"AND due_on < {m} AND name NOT LIKE {m}) AS d {join} cases AS c ON c.id = d.case_id"
+               f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY c.opened_at, c.id LIMIT {int(limit)}")
+        with self.reading() as conn:
+            u = UnitOfWork(self, conn)
+            return self._with_numbers(u, u.rows(sql, (*due, *params)))
+
+    @staticmethod
+    def _with_numbers(u: "UnitOfWork", rows: list[Any]) -> list[Case]:
+        """Cases from their rows (in :data:`_CASE_COLUMNS` order), with their diary numbers read in one go."""
+        if not rows:
+            return []
+        numbers: dict[str, list[DiaryNumber]] = {}
+        ids = [r[0] for r in rows]
+        for cid, number, party in u.rows(
+                f"SELECT case_id, number, party FROM case_numbers WHERE case_id IN ({', '.join([u.sql.mark] * len(ids))}) "
+                "ORDER BY case_id, position", ids):
+            numbers.setdefault(cid, []).append(DiaryNumber(number, party))
+        loads = json.loads
+        return [Case(r[0], r[1], r[2], r[3], r[4], numbers.get(r[0], []), loads(r[6]), r[5], r[7], r[8], r[9], r[10])
+                for r in rows]
 
     def due_items(self, until: dt.date | None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Open due dates (and unreported urgent decisions) of all cases, up to ``until``, soonest first."""
-        query = (
-            sa.select(due_dates, cases.c.title, cases.c.state, cases.c.definition_id)
-            .join(cases, cases.c.id == due_dates.c.case_id)
-            .where(due_dates.c.status == "open")
-            .order_by(due_dates.c.due_on, due_dates.c.case_id, due_dates.c.name)
-        )
+        """Open due dates (and unreported urgent decisions) of all cases, up to ``until``, soonest first.
+
+        Read off the ``ix_due_dates_open`` index in its order, so a page stops after ``limit`` rows.
+        """
+        m = self.sql.mark
+        params: list[Any] = []
+        bound = ""
         if until is not None:
-            query = query.where(due_dates.c.due_on <= until)
-        if limit:
-            query = query.limit(limit)
+            bound = f" AND d.due_on <= {m}"
+            params.append(until.isoformat() if self.sql.dates_as_text else until)
+        sql = ("SELECT d.case_id, d.name, d.date, d.due_on, d.meeting, d.status, c.title, c.state, c.definition_id "
+               f"FROM due_dates AS d JOIN cases AS c ON c.id = d.case_id WHERE d.status = 'open'{bound} "
+               f"ORDER BY d.due_on, d.case_id, d.name{f' LIMIT {int(limit)}' if limit else ''}")
+        keys = ("case_id", "name", "date", "due_on", "meeting", "status", "title", "state", "definition_id")
+        to_date = dt.date.fromisoformat
         with self.reading() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
+            u = UnitOfWork(self, conn)
+            rows = [dict(zip(keys, r, strict=True)) for r in u.rows(sql, params)]
             ids = sorted({r["case_id"] for r in rows})
             numbers: dict[str, list[str]] = {}
             for i in range(0, len(ids), 500):
-                for n in conn.execute(
-                    sa.select(case_numbers.c.case_id, case_numbers.c.number)
-                    .where(case_numbers.c.case_id.in_(ids[i:i + 500]))
-                    .order_by(case_numbers.c.case_id, case_numbers.c.position)
-                ):
-                    numbers.setdefault(n[0], []).append(n[1])
+                chunk = ids[i:i + 500]
+                for cid, number in u.rows(f"SELECT case_id, number FROM case_numbers WHERE case_id IN "
+                                          f"({', '.join([m] * len(chunk))}) ORDER BY case_id, position", chunk):
+                    numbers.setdefault(cid, []).append(number)
         for r in rows:
+            if isinstance(r["due_on"], str):
+                r["due_on"] = to_date(r["due_on"])
             r["numbers"] = numbers.get(r["case_id"], [])
             r["urgent"] = r["name"].startswith(URGENT_PREFIX)
         return rows
