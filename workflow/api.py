@@ -212,6 +212,24 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
             due_before=before, limit=limit,
         )
 
+    def iter_cases(
+        self,
+        *,
+        definition: str | None = None,
+        state: str | None = None,
+        overdue: bool = False,
+        due_before: str | dt.date | None = None,
+        today: dt.date | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Case]:
+        """:meth:`cases` as a stream, oldest first: read a page at a time, one page in memory."""
+        before = _as_date(due_before) if due_before is not None else None
+        day = today or self.clock().date()
+        return self._db.iter_cases(
+            definition=definition, state=state, overdue_on=day if overdue else None,
+            due_before=before, limit=limit,
+        )
+
     def triggers(self, key: str) -> list[engine.Possibility]:
         """What can happen to the case now, and what each step needs."""
         case = self.case(key)
@@ -393,6 +411,10 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
         """Every audit entry of the case (given by id, diary number, or as read), in order."""
         return self._db.entries(key.id if isinstance(key, Case) else self.case(key).id)
 
+    def iter_history(self, key: str | Case) -> Iterator[Entry]:
+        """:meth:`history` as a stream: the entries read a batch at a time, whatever the log's length."""
+        return self._db.iter_entries(key.id if isinstance(key, Case) else self.case(key).id)
+
     # -- who records, and who may -----------------------------------------------
 
     @property
@@ -515,8 +537,14 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
 
     # -- narrow ports for the services around the facade (exchange, ledger, demo) --
 
-    def logs(self, case_ids: Iterable[str] | None = None) -> "Iterator[Log]":
-        """Every case (or the given ones) with its audit log, one at a time, by case id."""
+    def logs(self, case_ids: Iterable[str] | None = None, *, ordered: bool = False) -> "Iterator[Log]":
+        """Every case (or the given ones) with its audit log, one at a time, by case id, a page in memory.
+
+        ``ordered``: every case by its id as Python orders strings (the order of
+        a canonical export), whatever the database's collation.
+        """
+        if case_ids is None and ordered and not self._db.orders_like_python():
+            case_ids = sorted(self._db.case_ids())
         return self._db.iter_logs(case_ids)
 
     def stored_definition(self, definition_id: str, version: int) -> tuple[str, str] | None:
@@ -524,7 +552,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
         return self._db.definition_source(definition_id, version)
 
     def insert_verified(self, definitions: Sequence[tuple[Definition, str]],
-                        items: Sequence[tuple[Case, Sequence[Entry]]],
+                        items: Iterable[tuple[Case, Sequence[Entry]]],
                         provenance: dict[str, object] | None = None,
                         progress: Callable[[int], None] | None = None) -> None:
         """Insert whole cases whose logs were verified (an import), all or nothing.
@@ -532,16 +560,28 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
         The cases keep their logs as they were recorded elsewhere (their
         provenance); the import itself -- who, when, the file's digest, the
         cases -- is an entry of this register's log, and so of its ledger.
-        Importing needs the owner or an administrator.
+        Importing needs the owner or an administrator.  ``items`` may be a
+        stream (each checked as it comes): it is written a batch at a time, in
+        one transaction.
         """
         from workflow.access import check_admin
         from workflow.store.bulk import insert_cases
 
         check_admin(self.identity, self.access(), "import cases")
-        record: dict[str, object] = {**(provenance or {}), "cases": sorted(c.id for c, _ in items),
-                                     "entries": sum(len(e) for _, e in items)}
-        insert_cases(self._db, definitions, items, progress=progress,
-                     then=lambda uow: self._register_in(uow, lambda _i, _a: [("import", record)]))
+        ids: list[str] = []
+        entries = [0]
+
+        def counted() -> Iterator[tuple[Case, Sequence[Entry]]]:
+            for case, log in items:
+                ids.append(case.id)
+                entries[0] += len(log)
+                yield case, log
+
+        def record() -> list[tuple[str, dict[str, object]]]:
+            return [("import", {**(provenance or {}), "cases": sorted(ids), "entries": entries[0]})]
+
+        insert_cases(self._db, definitions, counted(), progress=progress,
+                     then=lambda uow: self._register_in(uow, lambda _i, _a: record()))
 
     @property
     def database(self) -> str:

@@ -23,11 +23,14 @@ without its signature); an import can require a signature by a given key.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from workflow.core import engine
 from workflow.core.audit import Entry, verify_chain
@@ -38,6 +41,7 @@ from workflow.core.limits import check_case_values
 
 if TYPE_CHECKING:
     from workflow.api import Workflow
+    from workflow.store.repository import Log
 
 FORMAT = "kansli-workflow/cases"
 FORMAT_VERSION = 2
@@ -85,33 +89,52 @@ def case_json(case: Case, entries: Sequence[Entry]) -> dict[str, Any]:
     return out
 
 
-def export_cases(wf: "Workflow", keys: Iterable[str] | None = None) -> dict[str, Any]:
-    """The document for the given cases (ids or diary numbers), or for every case.
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export wrote."""
 
-    Refuses (:class:`AuditFailure`) a case whose log does not verify: an export
-    is a copy of the record, and a broken record must be looked at first.
-    """
-    ids = None if keys is None else sorted({wf.case(k).id for k in keys})
-    definitions: dict[tuple[str, int], Definition] = {}
-    out_cases = []
-    for case, entries, _due in wf.logs(ids):
+    cases: int
+    entries: int
+
+
+def _logs_in_order(wf: "Workflow", keys: Iterable[str] | None) -> "Iterator[Log]":
+    """The logs to export, by case id as Python orders them (the canonical order), a page at a time."""
+    if keys is not None:
+        return wf.logs(sorted({wf.case(k).id for k in keys}))
+    return wf.logs(ordered=True)
+
+
+def _exported(wf: "Workflow", keys: Iterable[str] | None, counts: list[int],
+              definitions: dict[tuple[str, int], Definition]) -> Iterator[dict[str, Any]]:
+    """Each case of the document, its log checked first; the definitions they need are gathered on the way."""
+    for case, entries, _due in _logs_in_order(wf, keys):
         problems = verify_chain(case.id, entries, case.head_seq, case.head_hash)
         if problems:
             raise AuditFailure(f"not exported: {problems[0]} (verify the audit log)")
         key = (case.definition_id, case.definition_version)
         if key not in definitions:
             definitions[key] = wf.definition_of(case)
-        out_cases.append(case_json(case, entries))
-    out_cases.sort(key=lambda c: c["id"])
-    return {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "definitions": [
-            {"id": d.id, "version": d.version, "digest": d.digest, "text": d.text}
-            for _k, d in sorted(definitions.items())
-        ],
-        "cases": out_cases,
-    }
+        counts[0] += 1
+        counts[1] += len(entries)
+        yield case_json(case, entries)
+
+
+def _definitions_json(definitions: dict[tuple[str, int], Definition]) -> list[dict[str, Any]]:
+    return [{"id": d.id, "version": d.version, "digest": d.digest, "text": d.text}
+            for _k, d in sorted(definitions.items())]
+
+
+def export_cases(wf: "Workflow", keys: Iterable[str] | None = None) -> dict[str, Any]:
+    """The document for the given cases (ids or diary numbers), or for every case, in memory.
+
+    Refuses (:class:`AuditFailure`) a case whose log does not verify: an export
+    is a copy of the record, and a broken record must be looked at first.  For
+    a whole register, :func:`write_export` writes the same bytes a case at a time.
+    """
+    definitions: dict[tuple[str, int], Definition] = {}
+    out_cases = list(_exported(wf, keys, [0, 0], definitions))
+    return {"format": FORMAT, "version": FORMAT_VERSION, "definitions": _definitions_json(definitions),
+            "cases": out_cases}
 
 
 def dumps(document: dict[str, Any]) -> bytes:
@@ -120,10 +143,86 @@ def dumps(document: dict[str, Any]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
+def _nested(value: Any, level: int) -> str:
+    """``value`` as :func:`dumps` writes it ``level`` deep in the document (its first line not indented)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False).replace(
+        "\n", "\n" + " " * level)
+
+
+def canonical_chunks(cases: Iterable[dict[str, Any]], header: Callable[[], dict[str, Any]]) -> Iterator[bytes]:
+    """The bytes of :func:`dumps` of ``{"cases": [...], **header()}``, a case at a time.
+
+    ``header()`` (the other members: definitions, format, version, signature) is
+    called once the cases are written, so it may name what they needed.  The
+    cases come first because ``"cases"`` sorts first; JSON text holds no raw
+    newline in a string, so indenting line by line is exact.
+    """
+    yield b'{\n "cases": ['
+    first = True
+    for case in cases:
+        yield (("\n  " if first else ",\n  ") + _nested(case, 2)).encode("utf-8")
+        first = False
+    rest = header()
+    members = [f" {json.dumps(k, ensure_ascii=False)}: {_nested(rest[k], 1)}" for k in sorted(rest)]
+    yield (("]" if first else "\n ]") + "".join(",\n" + m for m in members) + "\n}\n").encode("utf-8")
+
+
+def write_export(wf: "Workflow", out: BinaryIO, keys: Iterable[str] | None = None,
+                 private_key: bytes | None = None) -> ExportReport:
+    """Write the canonical file to ``out`` a case at a time: the memory held is one page of cases.
+
+    The bytes are :func:`export_bytes`'s.  Signed with ``private_key``
+    (Ed25519, PEM), the document without its signature is written to a
+    temporary file first, signed reading it twice, and copied to ``out`` with
+    the signature in its place.  A case whose log does not verify stops the
+    export (:class:`AuditFailure`) with part of the file written: write to a
+    temporary file and keep it only if this returns.
+    """
+    counts = [0, 0]
+    definitions: dict[tuple[str, int], Definition] = {}
+
+    def header() -> dict[str, Any]:
+        return {"definitions": _definitions_json(definitions), "format": FORMAT, "version": FORMAT_VERSION}
+
+    chunks = canonical_chunks(_exported(wf, keys, counts, definitions), header)
+    if private_key is None:
+        for chunk in chunks:
+            out.write(chunk)
+        return ExportReport(*counts)
+    import tempfile
+
+    from workflow.ledger import sign_chunks
+
+    with tempfile.TemporaryFile() as unsigned:
+        for chunk in chunks:
+            unsigned.write(chunk)
+        tail = _nested(FORMAT_VERSION, 1) + "\n}\n"  # the last member, "version", and the end
+        size = unsigned.tell()
+
+        def message() -> Iterator[bytes]:
+            unsigned.seek(0)
+            while block := unsigned.read(1 << 20):
+                yield block
+
+        signature = sign_chunks(message, private_key, "the signing key")
+        end = size - len(f' "version": {tail}'.encode())
+        unsigned.seek(0)
+        left = end
+        while left > 0:
+            block = unsigned.read(min(left, 1 << 20))
+            out.write(block)
+            left -= len(block)
+        out.write(f' "signature": {json.dumps(signature)},\n "version": {tail}'.encode())
+    return ExportReport(*counts)
+
+
 def export_bytes(wf: "Workflow", keys: Iterable[str] | None = None, private_key: bytes | None = None) -> bytes:
     """The canonical file; signed with ``private_key`` (Ed25519, PEM) if given."""
-    doc = export_cases(wf, keys)
-    return dumps(sign(doc, private_key) if private_key is not None else doc)
+    import io
+
+    out = io.BytesIO()
+    write_export(wf, out, keys, private_key)
+    return out.getvalue()
 
 
 def sign(doc: dict[str, Any], private_key: bytes) -> dict[str, Any]:
@@ -273,62 +372,313 @@ def _check_case(definition: Definition, item: dict[str, Any]) -> tuple[Case, lis
     return stated, entries
 
 
+class _Reader:
+    """A JSON document read from a binary file a block at a time: the top-level object's members, the
+    elements of ``"cases"`` one by one (each given to a callback and dropped), the rest kept.
+
+    Each value is decoded with the standard decoder (``raw_decode``) once the
+    buffer holds all of it; a value cut by the end of a block is decoded again
+    after the next one is read.  The SHA-256 of the bytes read is kept.
+    """
+
+    BLOCK = 1 << 20
+    _SPACE = re.compile(r"[ \t\n\r]*")
+
+    def __init__(self, f: BinaryIO, source: str) -> None:
+        import codecs
+        import hashlib
+
+        self.f, self.source = f, source
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.buf, self.pos, self.eof, self.read_bytes = "", 0, False, 0
+        self.sha256 = hashlib.sha256()
+        self._json = json.JSONDecoder(parse_constant=_reject_constant)
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        block = self.f.read(self.BLOCK)
+        try:
+            text = self.decoder.decode(block, final=not block)
+        except UnicodeDecodeError as e:
+            raise InvalidInput(f"{self.source}: not UTF-8 text (byte {self.read_bytes + e.start})")
+        self.read_bytes += len(block)
+        self.sha256.update(block)
+        self.buf = self.buf[self.pos:] + text
+        self.pos = 0
+        self.eof = not block
+        return True
+
+    def _peek(self) -> str:
+        while True:
+            self.pos = self._SPACE.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf) or not self._more():
+                return self.buf[self.pos:self.pos + 1]
+
+    def _syntax(self, wanted: str) -> InvalidInput:
+        got = self.buf[self.pos:self.pos + 20] or "the end of the file"
+        return InvalidInput(f"{self.source}: not valid JSON: expected {wanted} near byte {self.read_bytes}, "
+                            f"found {got!r}")
+
+    def value(self) -> Any:
+        self._peek()
+        while True:
+            try:
+                found, end = self._json.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise InvalidInput(f"{self.source}: not a case export: JSON nested too deeply")
+            except json.JSONDecodeError as e:
+                if self._more():  # perhaps only cut by the block's end
+                    continue
+                raise InvalidInput(f"{self.source}: not valid JSON: {e}")
+            except ValueError as e:  # NaN, Infinity
+                raise InvalidInput(f"{self.source}: not valid JSON: {e}")
+            if end == len(self.buf) and self._more():  # a number may go on in the next block
+                continue
+            self.pos = end
+            return found
+
+    def document(self, on_case: Callable[[Any, int], None]) -> dict[str, Any]:
+        """Read the whole document: each element of ``"cases"`` to ``on_case(item, index)``; the other
+        members returned (``"cases"`` as how many there were, when it is an array)."""
+        members: dict[str, Any] = {}
+        for n, (kind, item) in enumerate(self.events()):
+            if kind == "case":
+                on_case(item, n)
+            else:
+                members = item
+        return members
+
+    def events(self) -> Iterator[tuple[str, Any]]:
+        """``("case", element)`` for each element of ``"cases"`` as it is read, then ``("members", the
+        other members)``."""
+        if self._peek() != "{":
+            whole = self.value()  # as json.loads would: too deep, or not an object
+            self._end()
+            raise InvalidInput(f"{self.source}: not a case export (format {type(whole).__name__!r}, "
+                               f"expected {FORMAT!r})")
+        self.pos += 1
+        members: dict[str, Any] = {}
+        if self._peek() == "}":
+            self.pos += 1
+        else:
+            while True:
+                key = self.value() if self._peek() == '"' else None
+                if not isinstance(key, str):
+                    raise self._syntax("a member name")
+                if self._peek() != ":":
+                    raise self._syntax("':'")
+                self.pos += 1
+                if key == "cases" and self._peek() == "[":
+                    self.pos += 1
+                    n = 0
+                    if self._peek() == "]":
+                        self.pos += 1
+                    else:
+                        while True:
+                            yield "case", self.value()
+                            n += 1
+                            ch = self._peek()
+                            self.pos += 1
+                            if ch == "]":
+                                break
+                            if ch != ",":
+                                self.pos -= 1
+                                raise self._syntax("',' or ']'")
+                    members[key] = n
+                else:
+                    members[key] = self.value()
+                ch = self._peek()
+                self.pos += 1
+                if ch == "}":
+                    break
+                if ch != ",":
+                    self.pos -= 1
+                    raise self._syntax("',' or '}'")
+        self._end()
+        yield "members", members
+
+    def _end(self) -> None:
+        if self._peek():
+            raise InvalidInput(f"{self.source}: not valid JSON: extra data after the document "
+                               f"(near byte {self.read_bytes})")
+
+
+def _migrated(version: Any, doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (the header, or one case as ``{"cases": [item]}``) brought from ``version`` to the current."""
+    while isinstance(version, int) and not isinstance(version, bool) and version in MIGRATIONS:
+        doc = MIGRATIONS[version]({**doc, "version": version})
+        version = doc["version"]
+    return doc
+
+
+def _schema_problem(e: Exception, source: str, index: int | None = None) -> InvalidInput:
+    text = str(e)
+    if index is not None:
+        text = text.replace("data.cases[0]", f"data.cases[{index}]")
+    return InvalidInput(f"{source}: not a valid case export: {text}")
+
+
+@contextlib.contextmanager
+def _opened(data: "bytes | str | dict[str, Any] | os.PathLike[str] | BinaryIO") -> Iterator[BinaryIO]:
+    """The input as a seekable binary file (it is read more than once); a pipe is spooled to a temporary file."""
+    import io
+    import shutil
+    import tempfile
+
+    if isinstance(data, dict):  # checked like a file, so nothing unchecked gets in
+        yield io.BytesIO(json.dumps(data).encode("utf-8"))
+    elif isinstance(data, bytes):
+        yield io.BytesIO(data)
+    elif isinstance(data, str):
+        yield io.BytesIO(data.encode("utf-8"))
+    elif isinstance(data, os.PathLike):
+        with open(data, "rb") as f:
+            yield f
+    elif data.seekable():
+        yield data
+    else:
+        with tempfile.TemporaryFile() as spool:
+            shutil.copyfileobj(data, spool, 1 << 20)
+            spool.seek(0)
+            yield spool
+
+
+def _cases_of(f: BinaryIO, source: str) -> Iterator[Any]:
+    """The elements of ``"cases"``, read again from the start of ``f``, one at a time."""
+    f.seek(0)
+    for kind, item in _Reader(f, source).events():
+        if kind == "case":
+            yield item
+
+
 def import_cases(
-    wf: "Workflow", data: bytes | str | dict[str, Any], *, source: str = "<input>",
-    progress: Progress | None = None,
-    require_key: bytes | None = None,
+    wf: "Workflow", data: "bytes | str | dict[str, Any] | os.PathLike[str] | BinaryIO", *,
+    source: str = "<input>", progress: Progress | None = None, require_key: bytes | None = None,
 ) -> ImportReport:
     """Check a whole document, then write all of it in one transaction, or nothing.
 
-    ``require_key`` (an Ed25519 public key, PEM) refuses a file not signed with it.
+    ``data`` is the file's bytes, a path, or a binary file (read more than once;
+    a pipe is spooled to a temporary file), or a document as a dict.  It is
+    read as a stream, a case at a time, so the memory held does not grow with
+    the file: a first reading checks its form (the schema, the format and its
+    version) and every value against the limits it would have if typed now; a
+    second -- with ``require_key`` (an Ed25519 public key, PEM), after one that
+    checks the signature over the canonical document -- verifies each case's
+    chain and replays its log, and writes the cases a batch at a time in one
+    transaction, which a refused case rolls back.
     """
+    with _opened(data) as f:
+        now = wf.clock()
+        shape: list[InvalidInput] = []
+        values: list[InvalidInput] = []
+        entries = [0]
+
+        def survey(item: Any, index: int) -> None:
+            if shape:
+                return
+            try:
+                _schema_validator()({"format": FORMAT, "version": FORMAT_VERSION, "definitions": [], "cases": [item]})
+            except RecursionError:
+                shape.append(InvalidInput(f"{source}: not a case export: nested too deeply"))
+                return
+            except Exception as e:  # fastjsonschema.JsonSchemaValueException, imported lazily
+                if type(e).__name__ != "JsonSchemaValueException":
+                    raise
+                shape.append(_schema_problem(e, source, index))
+                return
+            entries[0] += len(item["entries"])
+            if not values:
+                try:  # every value within the limits it would have if typed now
+                    check_case_values(item, now, source)
+                except InvalidInput as e:
+                    values.append(e)
+
+        reader = _Reader(f, source)
+        header = reader.document(survey)
+        digest = reader.sha256.hexdigest()
+        if header.get("format") != FORMAT:
+            raise InvalidInput(f"{source}: not a case export (format {header.get('format')!r}, expected {FORMAT!r})")
+        version = header.get("version")
+        skeleton = _migrated(version, {**header, "cases": [] if isinstance(header.get("cases"), int)
+                                       else header.get("cases")})
+        if skeleton.get("version") != FORMAT_VERSION:
+            raise InvalidInput(
+                f"{source}: case export format version {version!r} is not supported "
+                f"(this program reads versions up to {FORMAT_VERSION})")
+        try:
+            _schema_validator()(skeleton)
+        except RecursionError:
+            raise InvalidInput(f"{source}: not a case export: nested too deeply")
+        except Exception as e:
+            if type(e).__name__ != "JsonSchemaValueException":
+                raise
+            raise _schema_problem(e, source)
+        if shape:
+            raise shape[0]
+        signer = None
+        if require_key is not None:
+            signer = _signed_by_stream(f, source, skeleton, require_key)
+        if values:
+            raise values[0]
+        definitions = _definitions(wf, skeleton, source)
+        if not header["cases"]:
+            raise InvalidInput(f"{source}: the file holds no cases")
+        total = entries[0]
+        done = [0]
+
+        def checked() -> Iterator[tuple[Case, list[Entry]]]:
+            seen_ids: set[str] = set()
+            seen_numbers: dict[str, str] = {}
+            for raw in _cases_of(f, source):
+                item = _migrated(version, {"cases": [raw]})["cases"][0]
+                case_id = item["id"]
+                if case_id in seen_ids:
+                    raise InvalidInput(f"{source}: case {case_id} is given twice")
+                seen_ids.add(case_id)
+                for n in item["numbers"]:
+                    if n["number"] in seen_numbers:
+                        raise InvalidInput(f"{source}: diary number {n['number']!r} is given to cases "
+                                           f"{seen_numbers[n['number']]} and {case_id}")
+                    seen_numbers[n["number"]] = case_id
+                key = (item["definition"], item["definition_version"])
+                if key not in definitions:
+                    raise InvalidInput(
+                        f"{source}: case {case_id} needs definition {key[0]} v{key[1]}, which the file does not carry")
+                yield _check_case(definitions[key][0], item)
+                done[0] += len(item["entries"])
+                if progress:
+                    progress("verify", done[0], total)
+
+        provenance: dict[str, object] = {"file": source[-200:], "sha256": digest, "signed_by_key": signer}
+        ids: list[str] = []
+
+        def kept() -> Iterator[tuple[Case, list[Entry]]]:
+            for case, log in checked():
+                ids.append(case.id)
+                yield case, log
+
+        wf.insert_verified(list(definitions.values()), kept(), provenance,
+                           progress=(lambda n: progress("write", n, total)) if progress else None)
+    return ImportReport(
+        cases=len(ids), entries=total,
+        definitions=tuple(f"{d.id} v{d.version}" for d, _t in definitions.values()),
+        case_ids=tuple(ids),
+    )
+
+
+def _signed_by_stream(f: BinaryIO, source: str, header: dict[str, Any], public_key: bytes) -> str:
+    """:func:`signed_by` over the file, read once more: its canonical bytes without the signature, streamed."""
     import hashlib
 
-    # A document given as a dict is checked like a file, so nothing unchecked gets in.
-    raw = json.dumps(data).encode("utf-8") if isinstance(data, dict) else data
-    doc = load_document(raw, source)
-    signer = signed_by(doc, require_key, source) if require_key is not None else None
-    now = wf.clock()
-    for item in doc["cases"]:  # every value within the limits it would have if typed now, before anything else
-        check_case_values(item, now, source)
-    definitions = _definitions(wf, doc, source)
-    total = sum(len(c["entries"]) for c in doc["cases"])
-    seen_ids: set[str] = set()
-    seen_numbers: dict[str, str] = {}
-    checked: list[tuple[Case, list[Entry]]] = []
-    done = 0
-    for item in doc["cases"]:
-        case_id = item["id"]
-        if case_id in seen_ids:
-            raise InvalidInput(f"{source}: case {case_id} is given twice")
-        seen_ids.add(case_id)
-        for n in item["numbers"]:
-            if n["number"] in seen_numbers:
-                raise InvalidInput(
-                    f"{source}: diary number {n['number']!r} is given to cases {seen_numbers[n['number']]} and {case_id}"
-                )
-            seen_numbers[n["number"]] = case_id
-        key = (item["definition"], item["definition_version"])
-        if key in definitions:
-            definition = definitions[key][0]
-        else:
-            raise InvalidInput(
-                f"{source}: case {case_id} needs definition {key[0]} v{key[1]}, which the file does not carry"
-            )
-        checked.append(_check_case(definition, item))
-        done += len(item["entries"])
-        if progress:
-            progress("verify", done, total)
-    if not checked:
-        raise InvalidInput(f"{source}: the file holds no cases")
-    provenance: dict[str, object] = {
-        "file": source[-200:], "sha256": hashlib.sha256(raw if isinstance(raw, bytes) else raw.encode("utf-8")).hexdigest(),
-        "signed_by_key": signer,
-    }
-    wf.insert_verified(list(definitions.values()), checked, provenance,
-                       progress=(lambda n: progress("write", n, total)) if progress else None)
-    return ImportReport(
-        cases=len(checked), entries=total,
-        definitions=tuple(f"{d.id} v{d.version}" for d, _t in definitions.values()),
-        case_ids=tuple(c.id for c, _e in checked),
-    )
+    from workflow.ledger import signature_holds_chunks
+
+    signature = header.get("signature")
+    if not isinstance(signature, str):
+        raise AuditFailure(f"{source}: the file is not signed, and a signature is required")
+    rest = {k: v for k, v in header.items() if k not in ("signature", "cases")}
+    if not signature_holds_chunks(lambda: canonical_chunks(_cases_of(f, source), lambda: rest), signature,
+                                  public_key, "the required key"):
+        raise AuditFailure(f"{source}: the file's signature was not made with the required key: "
+                           "it was changed after signing, or signed by someone else")
+    return hashlib.sha256(public_key.strip()).hexdigest()[:16]

@@ -2,14 +2,15 @@
 
 Everything goes in one write transaction -- definitions, case rows, diary
 numbers, audit entries, the due-date index -- with ``executemany`` batches, so
-a hundred thousand decisions take seconds, not one commit each.  Existing
-case ids and diary numbers are checked inside the same transaction, so two
-imports racing for the same case cannot both succeed.
+a hundred thousand decisions take seconds, not one commit each.  The cases may
+come as a stream, taken a batch at a time.  Existing case ids and diary
+numbers are checked inside the same transaction, so two imports racing for
+the same case cannot both succeed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,37 +57,25 @@ def _insert_sql(conn: sa.Connection, table: sa.Table) -> str:
 def insert_cases(
     store: Store,
     definitions: Sequence[tuple[Definition, str]],
-    items: Sequence[tuple[Case, Sequence[Entry]]],
+    items: Iterable[tuple[Case, Sequence[Entry]]],
     *,
     progress: Callable[[int], None] | None = None,
     then: "Callable[[UnitOfWork], object] | None" = None,
 ) -> None:
     """Insert new cases with their logs and the definitions they need, all or nothing.
 
-    ``then`` runs last in the same transaction (the import's own register entry).
+    ``items`` may be a stream: they are taken a batch at a time, each batch
+    checked against the cases and diary numbers already there and written,
+    all in one transaction -- the memory held is one batch's.  ``then`` runs
+    last in the same transaction (the import's own register entry).
 
     Raises :class:`DuplicateCase` if a case id or diary number exists already,
     and :class:`InvalidInput` if the database holds a different definition
     under an id and version given here.  ``progress(n)`` is told how many
     entries are written so far.
     """
-    ids = [c.id for c, _e in items]
-    numbers = [n.number for c, _e in items for n in c.numbers]
     try:
         with store.writing() as conn:
-            for chunk in _chunks(ids, LOOKUP):
-                taken = conn.execute(sa.select(cases.c.id).where(cases.c.id.in_(chunk)).limit(1)).first()
-                if taken is not None:
-                    raise DuplicateCase(f"case {taken[0]} already exists; nothing was imported")
-            for chunk in _chunks(numbers, LOOKUP):
-                taken = conn.execute(
-                    sa.select(case_numbers.c.number, case_numbers.c.case_id)
-                    .where(case_numbers.c.number.in_(chunk)).limit(1)
-                ).first()
-                if taken is not None:
-                    raise DuplicateCase(
-                        f"diary number {taken[0]!r} already belongs to case {taken[1]}; nothing was imported"
-                    )
             for d, source in definitions:
                 row = conn.execute(
                     sa.select(definition_versions.c.digest).where(
@@ -103,7 +92,10 @@ def insert_cases(
                         "under the same id and version; nothing was imported"
                     )
             insert_case, insert_number = _insert_sql(conn, cases), _insert_sql(conn, case_numbers)
-            for chunk in _chunks(items, BATCH):
+            insert_entry = _insert_sql(conn, audit_entries)
+            written = 0
+            for chunk in _batches(items, BATCH // 2):
+                _refuse_taken(conn, chunk)
                 conn.exec_driver_sql(insert_case, [tuple(derive.case_row(c).values()) for c, _e in chunk])
                 rows = [tuple(r.values()) for c, _e in chunk for r in derive.number_rows(c)]
                 if rows:
@@ -111,25 +103,40 @@ def insert_cases(
                 dues = [r for c, _e in chunk for r in derive.due_rows(c).values()]
                 if dues:
                     conn.execute(due_dates.insert(), dues)
-            written = 0
-            pending: list[tuple[Any, ...]] = []
-            insert_entry = _insert_sql(conn, audit_entries)
-            for _c, entries in items:
-                pending.extend(_entry_row(e) for e in entries)
-                if len(pending) >= BATCH:
-                    conn.exec_driver_sql(insert_entry, pending)
-                    written += len(pending)
-                    pending = []
+                entries = [_entry_row(e) for _c, es in chunk for e in es]
+                for part in _chunks(entries, BATCH):
+                    conn.exec_driver_sql(insert_entry, list(part))
+                    written += len(part)
                     if progress:
                         progress(written)
-            if pending:
-                conn.exec_driver_sql(insert_entry, pending)
-                written += len(pending)
-                if progress:
-                    progress(written)
             if then is not None:
                 then(UnitOfWork(store, conn))
     except StorageError as e:
         if "UNIQUE" in str(e).upper() or "duplicate key" in str(e):
             raise DuplicateCase(f"a case or diary number in the file was created meanwhile; nothing was imported ({e})")
         raise
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _refuse_taken(conn: sa.Connection, chunk: Sequence[tuple[Case, Sequence[Entry]]]) -> None:
+    """:class:`DuplicateCase` if a case id or diary number of the batch is in the database already."""
+    for part in _chunks([c.id for c, _e in chunk], LOOKUP):
+        taken = conn.execute(sa.select(cases.c.id).where(cases.c.id.in_(part)).limit(1)).first()
+        if taken is not None:
+            raise DuplicateCase(f"case {taken[0]} already exists; nothing was imported")
+    for part in _chunks([n.number for c, _e in chunk for n in c.numbers], LOOKUP):
+        found = conn.execute(
+            sa.select(case_numbers.c.number, case_numbers.c.case_id).where(case_numbers.c.number.in_(part)).limit(1)
+        ).first()
+        if found is not None:
+            raise DuplicateCase(f"diary number {found[0]!r} already belongs to case {found[1]}; nothing was imported")

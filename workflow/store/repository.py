@@ -693,6 +693,27 @@ class Store:
         with self.reading() as conn:
             return self._entries(conn, case_id)
 
+    def iter_entries(self, case_id: str) -> Iterator[Entry]:
+        """A case's entries in order, streamed: one batch of rows in memory."""
+        loads = json.loads
+        for r in self._scan(f"SELECT {_ENTRY_COLUMNS}, recorded_by FROM audit_entries WHERE case_id = "
+                            f"{self.sql.mark} ORDER BY seq", (case_id,), batch=1000):
+            yield Entry(*r[:10], loads(r[10]), *r[11:])  # type: ignore[misc,call-arg]
+
+    def orders_like_python(self) -> bool:
+        """Whether the database orders case ids as Python orders strings (by code point): SQLite, and
+        PostgreSQL under the C collation."""
+        if self.dialect != "postgresql":
+            return True
+        with self.reading() as conn:
+            collation = str(UnitOfWork(self, conn).rows(
+                "SELECT datcollate FROM pg_database WHERE datname = current_database()")[0][0])
+        return collation in ("C", "POSIX") or collation.startswith("C.")
+
+    def case_ids(self) -> list[str]:
+        with self.reading() as conn:
+            return [r[0] for r in UnitOfWork(self, conn).rows("SELECT id FROM cases")]
+
     def _entries(self, conn: sa.Connection, case_id: str) -> list[Entry]:
         rows = conn.execute(
             sa.select(audit_entries).where(audit_entries.c.case_id == case_id)
@@ -723,7 +744,9 @@ class Store:
             for i in range(0, len(ids), page):
                 chunk = ids[i:i + page]
                 marks = ", ".join([self.sql.mark] * len(chunk))
-                yield from self._logs(f"id IN ({marks})", f"case_id IN ({marks})", chunk, chunk, with_due)
+                by_id = {log.case.id: log for log in self._logs(f"id IN ({marks})", f"case_id IN ({marks})",
+                                                                chunk, chunk, with_due)}
+                yield from (by_id[cid] for cid in chunk if cid in by_id)
             return
         last = after if after is not None else ""
         while True:
