@@ -7,8 +7,10 @@ can say what "now" is.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -91,6 +93,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
         self.clock = clock
         self._listeners: list[events.Listener] = []
         self._identity: Identity | None = None
+        self._batches = threading.local()  # per thread: the changes of an open batch, told after it commits
 
     # -- parts, opened lazily ---------------------------------------------------
 
@@ -261,7 +264,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
                 if done is not None:
                     return done
             raise
-        events.notify(after, entries, self._listeners)
+        self._notify(after, entries)
         return Recorded(after, tuple(entries))
 
     def _decide_in(self, uow: "UnitOfWork", key: str, decision: Decision, expected_version: int | None = None,
@@ -302,6 +305,36 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
     def add_note(self, key: str, text: str, *, actor: str | None = None) -> Recorded:
         return self._act(key, actor, lambda d, c, a: engine.note(d, c, text, a, self.clock()))
 
+    def _notify(self, case: Case, entries: Sequence[Entry]) -> None:
+        """Tell the listeners of a committed change; inside :meth:`batch`, once the batch has committed."""
+        deferred = getattr(self._batches, "deferred", None)
+        if deferred is not None:
+            deferred.append((case, entries))
+        else:
+            events.notify(case, entries, self._listeners)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator["Workflow"]:
+        """Everything done through this object inside the block is one transaction: all of it, or nothing.
+
+        For many decisions in one go -- back-registering a file of old decisions --
+        without a commit (and a wait for the disk) per decision.  Every act inside
+        reads what the acts before it wrote.  A failure anywhere inside rolls the
+        whole back, also one its caller caught and went on from.  Listeners hear
+        of the changes after the commit, in order; of none if it rolled back.
+        """
+        if getattr(self._batches, "deferred", None) is not None:
+            raise InvalidInput("a batch is open already")
+        deferred: list[tuple[Case, Sequence[Entry]]] = []
+        self._batches.deferred = deferred
+        try:
+            with self._db.batch():
+                yield self
+        finally:
+            self._batches.deferred = None
+        for case, entries in deferred:
+            events.notify(case, entries, self._listeners)
+
     def add_listener(self, listener: "events.Listener") -> "events.Listener":
         """Call ``listener(case, entries, recipients)`` after each decision this object commits.
 
@@ -319,7 +352,7 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
              act: Callable[[Definition, Case, str], tuple[Case, list[Entry]]]) -> Recorded:
         with self._db.unit_of_work() as uow:
             after, entries = self._act_in(uow, key, actor, act)
-        events.notify(after, entries, self._listeners)
+        self._notify(after, entries)
         return Recorded(after, tuple(entries))
 
     def _act_in(self, uow: "UnitOfWork", key: str, actor: str | None,
@@ -371,8 +404,8 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
             (a2, ea), (b2, eb) = self._stamped(a2, ea), self._stamped(b2, eb)
             uow.update(a, a2, ea)
             uow.update(b, b2, eb)
-        events.notify(a2, ea, self._listeners)
-        events.notify(b2, eb, self._listeners)
+        self._notify(a2, ea)
+        self._notify(b2, eb)
         return Recorded(a2, tuple(ea)), Recorded(b2, tuple(eb))
 
     def open_child(self, parent: str, definition_id: str, *, title: str, actor: str | None = None,
