@@ -10,8 +10,9 @@ quickly, not a test of the import path.
 
 The mix: 97 % of cases carry a finished pre-study commission and two notes
 (no open due date); 3 % are postponed with a report-back due in one of 60
-months from 2022-01 to 2026-12, so on :data:`TODAY` about 2 % of all cases are
-overdue.  Every case has exactly 5 entries.
+months from 2022-01 to 2026-12 -- the first month getting a fifth of its
+share, 0.01 % of all cases -- so on :data:`TODAY` about 2 % of all cases are
+overdue and on :data:`TODAY_RARE` 0.01 %.  Every case has exactly 5 entries.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from workflow.core import derive
 from workflow.core.audit import canonical_json
 
 TODAY = dt.date(2025, 6, 15)
-"""The day the scale figures are measured on (``--today``)."""
+"""The day the scale figures are measured on (``--today``): about 2 % of the cases overdue."""
+
+TODAY_RARE = dt.date(2022, 2, 15)
+"""A day when only the cases due in January 2022 are overdue: 0.01 % of them."""
 
 ENTRIES_PER_CASE = 5
 _CID = "QQCASEIDQQQQ"  # 12 characters, like a real case id
@@ -101,7 +105,10 @@ class Generator:
 
     def template(self, i: int) -> Template:
         if i % 100 < 3:
-            return self.postponed[(i // 100) % len(self.postponed)]
+            month = (i // 100) % len(self.postponed)
+            if month == 0 and (i // 100 // len(self.postponed)) % 5:
+                month = 1  # four fifths of the first month's share go to the second
+            return self.postponed[month]
         return self.plain
 
     def chunks(self, n: int, size: int = 20_000, start: int = 0) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
