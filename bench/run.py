@@ -220,6 +220,55 @@ def peers(cases: int = 40, rounds: int = 5) -> None:
                  "CPU included; versions " + ", ".join(f"{k} {v}" for k, v in versions.items()))
 
 
+_BEFORE_AFTER = """
+import statistics, sys, time
+import workflow
+from workflow.api import Workflow
+from workflow.core.decisions import Decision, DecisionRef, DueSpec
+wf = Workflow(sys.argv[1])
+keys = []
+for i in range(10):
+    c = wf.open_case("systemledning", title="bench", numbers=[f"HSN {sys.argv[2]}{i}-2023"], actor="registrator",
+                     effective="2023")
+    wf.advance(c.id, Decision("commission_pre_study", DecisionRef.parse("HSN 2023-01-10 § 3"), "registrator"))
+    wf.advance(c.id, Decision("commission_pre_study", DecisionRef.parse("KS 2023-01-12 § 4"), "registrator"))
+    keys.append(f"HSN {sys.argv[2]}{i}-2023")
+d = Decision("postpone", DecisionRef.parse("HSN 2024-01-10 § 3"), "registrator",
+             due=(DueSpec.parse("report_back=2024-03"),))
+for i in range(30):
+    wf.advance(keys[i % 10], d)
+cpu = []
+for _ in range(7):
+    c = time.process_time()
+    for i in range(100):
+        wf.advance(keys[i % 10], d)
+    cpu.append((time.process_time() - c) / 100 * 1e6)
+print(statistics.median(cpu))
+"""
+
+
+def before_after(backend: str, url: Callable[[str], str], revision: str, tmp: Path) -> None:
+    """CPU per durable decision of the library at ``revision`` and now, in alternating processes."""
+    old = tmp / f"before-{revision}"
+    if not old.exists():
+        old.mkdir()
+        archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", revision, "workflow", "definitions"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+    runs: dict[str, list[float]] = {"before": [], "now": []}
+    for i in range(3):
+        for which, path in (("before", str(old)), ("now", str(HERE.parent))):
+            env = {**os.environ, "PYTHONPATH": path}
+            p = subprocess.run([PY, "-c", _BEFORE_AFTER, url(which), f"{which[0]}{i}x"], capture_output=True, text=True,
+                               env=env, cwd=str(tmp))
+            if p.returncode != 0:
+                raise RuntimeError(p.stderr.strip()[-300:])
+            runs[which].append(float(p.stdout.strip().splitlines()[-1]))
+    b, a = statistics.median(runs["before"]), statistics.median(runs["now"])
+    row(f"1. CPU per durable decision before and after, {backend}", f"{a:.0f} µs now",
+        f"{b:.0f} µs at {revision} (same script, alternating processes); {b / a:.1f}x less", "(for reference)", None)
+
+
 # -- 3. bulk import -------------------------------------------------------------------
 
 
@@ -622,6 +671,7 @@ def main() -> None:
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--only", default=",".join(SECTIONS), help=f"sections, comma-separated: {', '.join(SECTIONS)}")
     ap.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    ap.add_argument("--before", metavar="REV", help="also measure the CPU per decision of the library at REV")
     args = ap.parse_args()
     only = set(args.only.split(","))
     if only - set(SECTIONS):
@@ -664,6 +714,13 @@ def main() -> None:
                     return c
 
                 section("1. durable decisions, PostgreSQL", lambda: durable("postgresql", durable_url, pg_raw))
+            if args.before:
+                section("1. before and after, SQLite", lambda: before_after(
+                    "sqlite", lambda which: f"sqlite:///{tmp}/{which}.sqlite3", args.before, tmp))
+                if pg_url:
+                    urls = {w: pg_database(pg_url, f"bench_{w}") for w in ("before", "now")}
+                    section("1. before and after, PostgreSQL",
+                            lambda: before_after("postgresql", urls.__getitem__, args.before, tmp))
         if "peers" in only:
             section("2. peers", peers)
         if "import" in only:
