@@ -18,6 +18,7 @@ COMMANDS = {
     "db": ("workflow_cli.db", "db", "The database schema: status and upgrade."),
     "roles": ("workflow_cli.roles", "roles", "Who may record: enable roles, grant, revoke and list them."),
     "serve": ("workflow_cli.serve", "serve", "The web app and HTTP API; its accounts and API tokens."),
+    "replay": ("workflow_cli.replay", "replay", "Record scenario files (a case and its decisions), each in one transaction."),
     "cases": ("workflow_cli.cases", "cases", "Acts on many cases at once: migrate open cases to a new version."),
     "meeting": ("workflow_cli.meeting", "meeting", "Meetings: plan, agenda, decide items, adjust, post, documents."),
     "due": ("workflow_cli.due", "due", "Due dates and unreported urgent decisions across cases (--ics for calendars)."),
