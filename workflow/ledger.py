@@ -290,129 +290,30 @@ def signature_problems(digest: Digest, public_pem: bytes, where: str = "the key"
     return []
 
 
-# -- Ed25519 over a message too large to hold ------------------------------------------------
+# -- signatures over a message too large to hold -----------------------------------------------
 #
-# RFC 8032's Ed25519, the same signatures as cryptography's (they are deterministic), for a
-# message given as chunks, read twice when signing and once when verifying: so that a signed
-# export of a whole register is written, and checked on import, without its bytes in memory.
-
-_P = 2**255 - 19
-_L = 2**252 + 27742317777372353535851937790883648493
-_D = -121665 * pow(121666, _P - 2, _P) % _P
-_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+# A signed export of a whole register is written, and checked on import, without its bytes in
+# memory: the signature is cryptography's Ed25519 over a short statement naming the SHA-256 of the
+# message (hashed as it streams by), never a hand-written curve.
 
 Chunks = Callable[[], Iterable[bytes]]
 """A message as chunks of bytes; called once per pass over it."""
 
-
-def _add(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    x1, y1, z1, t1 = a
-    x2, y2, z2, t2 = b
-    aa, bb = (y1 - x1) * (y2 - x2) % _P, (y1 + x1) * (y2 + x2) % _P
-    cc, dd = t1 * 2 * _D * t2 % _P, z1 * 2 * z2 % _P
-    e, f, g, h = bb - aa, dd - cc, dd + cc, bb + aa
-    return e * f % _P, g * h % _P, f * g % _P, e * h % _P
+_STATEMENT = "kansli-workflow signed sha256:{digest}"
 
 
-def _mul(k: int, point: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    q = (0, 1, 1, 0)
-    while k:
-        if k & 1:
-            q = _add(q, point)
-        point = _add(point, point)
-        k >>= 1
-    return q
-
-
-def _x(y: int, sign: int) -> int | None:
-    if y >= _P:
-        return None
-    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
-    if x2 == 0:
-        return None if sign else 0
-    x = pow(x2, (_P + 3) // 8, _P)
-    if (x * x - x2) % _P:
-        x = x * _SQRT_M1 % _P
-    if (x * x - x2) % _P:
-        return None
-    return _P - x if (x & 1) != sign else x
-
-
-_BY = 4 * pow(5, _P - 2, _P) % _P
-_BX = _x(_BY, 0) or 0
-_B = (_BX, _BY, 1, _BX * _BY % _P)
-
-
-def _encode(point: tuple[int, int, int, int]) -> bytes:
-    x, y, z, _t = point
-    zi = pow(z, _P - 2, _P)
-    x, y = x * zi % _P, y * zi % _P
-    return int.to_bytes(y | ((x & 1) << 255), 32, "little")
-
-
-def _decode(data: bytes) -> tuple[int, int, int, int] | None:
-    y = int.from_bytes(data, "little")
-    x = _x(y & ((1 << 255) - 1), y >> 255)
-    return None if x is None else (x, y & ((1 << 255) - 1), 1, x * (y & ((1 << 255) - 1)) % _P)
-
-
-def _sha512_int(*parts: bytes | Chunks) -> int:
-    h = hashlib.sha512()
-    for part in parts:
-        if isinstance(part, bytes):
-            h.update(part)
-        else:
-            for chunk in part():
-                h.update(chunk)
-    return int.from_bytes(h.digest(), "little")
+def _statement(message: Chunks) -> bytes:
+    h = hashlib.sha256()
+    for chunk in message():
+        h.update(chunk)
+    return _STATEMENT.format(digest=h.hexdigest()).encode("ascii")
 
 
 def sign_chunks(message: Chunks, private_pem: bytes, where: str = "the key") -> str:
-    """:func:`sign_text` of the message the chunks make up (read twice), base64url without padding."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    try:
-        key = serialization.load_pem_private_key(private_pem, password=None)
-    except (ValueError, TypeError) as e:
-        raise InvalidInput(f"{where} is not an unencrypted PEM private key: {e}")
-    if not isinstance(key, Ed25519PrivateKey):
-        raise InvalidInput(f"{where} is not an Ed25519 private key")
-    seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                             serialization.NoEncryption())
-    h = hashlib.sha512(seed).digest()
-    a = (int.from_bytes(h[:32], "little") & ((1 << 254) - 8)) | (1 << 254)
-    public = _encode(_mul(a, _B))
-    r = _sha512_int(h[32:], message) % _L
-    big_r = _encode(_mul(r, _B))
-    k = _sha512_int(big_r, public, message) % _L
-    signature = big_r + int.to_bytes((r + k * a) % _L, 32, "little")
-    return base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")
+    """An Ed25519 signature of the statement naming the SHA-256 of the message (read once), base64url."""
+    return sign_text(_statement(message), private_pem, where)
 
 
 def signature_holds_chunks(message: Chunks, signature: str, public_pem: bytes, where: str = "the key") -> bool:
-    """:func:`signature_holds` for the message the chunks make up (read once)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    try:
-        key = serialization.load_pem_public_key(public_pem)
-    except (ValueError, TypeError) as e:
-        raise InvalidInput(f"{where} is not a PEM public key: {e}")
-    if not isinstance(key, Ed25519PublicKey):
-        raise InvalidInput(f"{where} is not an Ed25519 public key")
-    try:
-        raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-    except (binascii.Error, ValueError):
-        return False
-    public = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    point = _decode(public)
-    if len(raw) != 64 or point is None:
-        return False
-    s = int.from_bytes(raw[32:], "little")
-    if s >= _L:
-        return False
-    k = _sha512_int(raw[:32], public, message) % _L
-    x, y, z, t = _mul(k, point)
-    # R must be [S]B - [k]A, byte for byte (as OpenSSL checks it)
-    return _encode(_add(_mul(s, _B), (_P - x, y, z, _P - t))) == raw[:32]
+    """Whether ``signature`` was made by :func:`sign_chunks` over the same message with the key's private half."""
+    return signature_holds(_statement(message), signature, public_pem, where)

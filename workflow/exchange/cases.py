@@ -226,24 +226,24 @@ def export_bytes(wf: "Workflow", keys: Iterable[str] | None = None, private_key:
 
 
 def sign(doc: dict[str, Any], private_key: bytes) -> dict[str, Any]:
-    """The document with its ``signature``: over the canonical bytes of the document without one."""
-    from workflow.ledger import sign_text
+    """The document with its ``signature``: over the SHA-256 of the canonical bytes of the document without one."""
+    from workflow.ledger import sign_chunks
 
     unsigned = {k: v for k, v in doc.items() if k != "signature"}
-    return {**unsigned, "signature": sign_text(dumps(unsigned), private_key, "the signing key")}
+    return {**unsigned, "signature": sign_chunks(lambda: [dumps(unsigned)], private_key, "the signing key")}
 
 
 def signed_by(doc: dict[str, Any], public_key: bytes, source: str = "<input>") -> str:
     """The fingerprint of ``public_key`` if it signed the document; :class:`AuditFailure` if not."""
     import hashlib
 
-    from workflow.ledger import signature_holds
+    from workflow.ledger import signature_holds_chunks
 
     signature = doc.get("signature")
     if not isinstance(signature, str):
         raise AuditFailure(f"{source}: the file is not signed, and a signature is required")
     unsigned = {k: v for k, v in doc.items() if k != "signature"}
-    if not signature_holds(dumps(unsigned), signature, public_key, "the required key"):
+    if not signature_holds_chunks(lambda: [dumps(unsigned)], signature, public_key, "the required key"):
         raise AuditFailure(f"{source}: the file's signature was not made with the required key: "
                            "it was changed after signing, or signed by someone else")
     return hashlib.sha256(public_key.strip()).hexdigest()[:16]
