@@ -102,3 +102,11 @@ def test_a_page_of_due_dates_is_read_off_the_index_in_order(sqlite_url: str, mon
         walking = _plans(sqlite_url, wf, lambda: wf.cases(overdue=True, today=DAY, limit=5))
         assert any("SCAN c USING INDEX ix_cases_opened" in p and "sqlite_autoindex_due_dates_1 (case_id=?)" in p
                    for p in walking), walking
+
+
+def test_the_next_page_is_searched_for_not_scanned_to(sqlite_url: str) -> None:
+    with Workflow(sqlite_url) as wf:
+        _register(wf)
+        plans = _plans(sqlite_url, wf, lambda: list(wf._db.iter_cases(page=5)))
+        pages = [p for p in plans if "ix_cases_opened" in p]
+        assert len(pages) >= 5 and all("SEARCH c USING" in p for p in pages[1:]), pages

@@ -600,13 +600,14 @@ class Store:
         after: tuple[str, str] | None = None
         while left is None or left > 0:
             size = page if left is None else min(page, left)
-            keyset = [f"(c.opened_at > {self.sql.mark} OR (c.opened_at = {self.sql.mark} AND c.id > {self.sql.mark}))"]
+            # a row value, so that the (opened_at, id) index is searched, not scanned from its start
+            keyset = [f"(c.opened_at, c.id) > ({self.sql.mark}, {self.sql.mark})"]
             clauses = [*where, *(keyset if after else [])]
             sql = (f"SELECT {_CASE_COLUMNS_C} FROM cases AS c{' WHERE ' + ' AND '.join(clauses) if clauses else ''} "
                    f"ORDER BY c.opened_at, c.id LIMIT {int(size)}")
             with self.reading() as conn:
                 u = UnitOfWork(self, conn)
-                rows = u.rows(sql, (*params, *((after[0], after[0], after[1]) if after else ())))
+                rows = u.rows(sql, (*params, *(after or ())))
                 found = self._with_numbers(u, rows)
             yield from found
             if len(rows) < size:
