@@ -61,7 +61,8 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1}
 SCHEMA_PATH = Path(__file__).with_name("cases.schema.json")
 
 Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``; stages ``verify`` and ``write``, counted in entries."""
+"""``progress(stage, done, total)``; stages ``verify`` (each case checked and queued for writing) and
+``write`` (everything written), counted in entries."""
 
 _validator: Callable[[Any], Any] | None = None
 
@@ -533,7 +534,11 @@ def _opened(data: "bytes | str | dict[str, Any] | os.PathLike[str] | BinaryIO") 
     elif isinstance(data, str):
         yield io.BytesIO(data.encode("utf-8"))
     elif isinstance(data, os.PathLike):
-        with open(data, "rb") as f:
+        try:
+            f = open(data, "rb")  # noqa: SIM115 -- closed below
+        except OSError as e:
+            raise InvalidInput(f"cannot read {os.fspath(data)}: {e.strerror or e}")
+        with f:
             yield f
     elif data.seekable():
         yield data
@@ -658,8 +663,11 @@ def import_cases(
                 ids.append(case.id)
                 yield case, log
 
-        wf.insert_verified(list(definitions.values()), kept(), provenance,
-                           progress=(lambda n: progress("write", n, total)) if progress else None)
+        # Checking and writing go together, a batch at a time: "verify" counts them as they go, and
+        # "write" is told once, when everything is written and committed.
+        wf.insert_verified(list(definitions.values()), kept(), provenance)
+        if progress:
+            progress("write", total, total)
     return ImportReport(
         cases=len(ids), entries=total,
         definitions=tuple(f"{d.id} v{d.version}" for d, _t in definitions.values()),
