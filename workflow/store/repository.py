@@ -78,7 +78,6 @@ _OPENED_ON = sa.select(audit_entries.c.effective).where(
     audit_entries.c.case_id == sa.bindparam("case_id"), audit_entries.c.seq == 1)
 
 
-_ROLES_ENABLED = sa.select(register_entries.c.seq).where(register_entries.c.kind == "roles_enabled").limit(1)
 
 _ENTRY_COLUMNS = ("case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, to_state, reference, "
                   "payload, request_id, prev_hash, hash")
@@ -498,9 +497,6 @@ class Store:
     def _sync_due(self, conn: sa.Connection, case: Case, before: Case | None = None) -> None:
         UnitOfWork(self, conn).sync_due(case, before)
 
-    def find_case_id(self, conn: sa.Connection, key: str) -> str:
-        return UnitOfWork(self, conn).find(key).case.id
-
     def case(self, key: str) -> Case:
         """A case by id or by any of its diary numbers."""
         with self.reading() as conn:
@@ -853,35 +849,6 @@ class Store:
         marks.append(None)
         return list(zip(marks[:-1], marks[1:], strict=True))
 
-    def chain_heads(self) -> list[tuple[str, int, str]]:
-        """(case id, last seq, its hash) of every case's log, as the entries say, by case id."""
-        last = (
-            sa.select(audit_entries.c.case_id, sa.func.max(audit_entries.c.seq).label("seq"))
-            .group_by(audit_entries.c.case_id).subquery()
-        )
-        query = (
-            sa.select(cases.c.id, audit_entries.c.seq, audit_entries.c.hash)
-            .select_from(cases)
-            .outerjoin(last, last.c.case_id == cases.c.id)
-            .outerjoin(audit_entries, sa.and_(
-                audit_entries.c.case_id == last.c.case_id, audit_entries.c.seq == last.c.seq))
-            .order_by(cases.c.id)
-        )
-        with self.reading() as conn:
-            return [(r[0], r[1] or 0, r[2] or "") for r in conn.execute(query)]
-
-    def entry_hashes(self, case_ids: Sequence[str]) -> dict[tuple[str, int], str]:
-        """(case id, seq) -> hash of every entry of the given cases' logs."""
-        out: dict[tuple[str, int], str] = {}
-        with self.reading() as conn:
-            for i in range(0, len(case_ids), 500):
-                for r in conn.execute(
-                    sa.select(audit_entries.c.case_id, audit_entries.c.seq, audit_entries.c.hash)
-                    .where(audit_entries.c.case_id.in_(case_ids[i:i + 500]))
-                ):
-                    out[(r[0], r[1])] = r[2]
-        return out
-
     # -- identity ---------------------------------------------------------------
 
     def login(self) -> str:
@@ -921,10 +888,6 @@ class Store:
         for actor, role in conn.execute(_ACTOR_ROLES):
             out.setdefault(actor, set()).add(role)
         return out
-
-    @staticmethod
-    def _roles_enabled(conn: sa.Connection) -> bool:
-        return conn.execute(_ROLES_ENABLED).first() is not None
 
     def register_log(self) -> list[Entry]:
         with self.reading() as conn:
