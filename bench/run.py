@@ -734,12 +734,12 @@ def main() -> None:
                 section("3. bulk import, PostgreSQL", lambda: bulk("postgresql", pg_database(pg_url, "bench_import"),
                                                                    doc_path, 20_000 * ENTRIES_PER_CASE, 7_000))
         if "startup" in only:
-            if not Path(f"{tmp}/durable.sqlite3").exists():
-                from workflow.api import Workflow
+            from workflow.api import Workflow
 
-                with Workflow(small) as wf:
-                    _pre_study_cases(wf, "A", 1)
-            section("4. CLI start-up", lambda: startup(small, "HSN A0-2023"))
+            shown = f"sqlite:///{tmp}/startup.sqlite3"
+            with Workflow(shown) as wf:
+                _pre_study_cases(wf, "A", 1)
+            section("4. CLI start-up", lambda: startup(shown, "HSN A0-2023"))
         big = tmp / "scale.sqlite3"
         if only & {"scale", "memory", "verify"}:
             start = time.perf_counter()
