@@ -212,17 +212,26 @@ class ChainCheck:
         self._expected = 1
 
     def feed(self, rows: Iterable[Sequence[Any]]) -> None:
-        sha256, text_of = _sha256, hashed_text
+        sha256, enc = _sha256, _string
         case, prev, expected, count = self._case, self._prev, self._expected, self.entries
-        for r in rows:
+        for (case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, to_state, reference, payload,
+             request_id, prev_hash, stored, recorded_by) in rows:
             count += 1
-            if r[0] != case:
-                case, prev, expected = r[0], GENESIS, 1
-            seq, stored = r[1], r[13]
-            if seq != expected or r[12] != prev or sha256(text_of(
-                    r[0], seq, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
-                    r[14]).encode("utf-8")).hexdigest() != stored:
-                self._check(r, prev, expected)
+            if case_id != case:
+                case, prev, expected = case_id, GENESIS, 1
+            # hashed_text, spelt out for the columns' own types (a value of another type does not hash
+            # here, and the slow path encodes it as hashed_text does)
+            if seq != expected or prev_hash != prev or sha256((
+                    f"[{enc(case_id)},{seq},{enc(kind)},{enc(actor)},{enc(recorded_at)},"
+                    f"{'null' if effective is None else enc(effective)},"
+                    f"{'null' if trigger is None else enc(trigger)},"
+                    f"{'null' if from_state is None else enc(from_state)},"
+                    f"{'null' if to_state is None else enc(to_state)},"
+                    f"{'null' if reference is None else enc(reference)},{payload},"
+                    f"{'null' if request_id is None else enc(request_id)},{enc(prev_hash)}"
+                    + ("]" if recorded_by is None else f",{enc(recorded_by)}]")).encode()).hexdigest() != stored:
+                self._check((case_id, seq, kind, actor, recorded_at, effective, trigger, from_state, to_state,
+                             reference, payload, request_id, prev_hash, stored, recorded_by), prev, expected)
             prev, expected = stored, seq + 1
         self._case, self._prev, self._expected, self.entries = case, prev, expected, count
 
