@@ -100,6 +100,10 @@ class Entry:
             self.from_state, self.to_state, self.reference, canonical_json(self.payload), self.request_id,
             self.prev_hash, self.recorded_by))
 
+    def payload_text(self) -> str:
+        """The payload's canonical text: as it was hashed when this entry was sealed by :meth:`chained`."""
+        return self.__dict__.get("_payload_text") or canonical_json(self.payload)
+
     def sealed(self) -> "Entry":
         """This entry with its hash filled in."""
         return replace(self, hash=self.compute_hash())
@@ -109,7 +113,13 @@ class Entry:
         e = Entry(self.case_id, seq, self.kind, self.actor, self.recorded_at, self.effective, self.trigger,
                   self.from_state, self.to_state, self.reference, self.payload, self.request_id, prev_hash, "",
                   recorded_by)
-        object.__setattr__(e, "hash", e.compute_hash())
+        text = canonical_json(self.payload)
+        object.__setattr__(e, "hash", hash_text(hashed_text(
+            e.case_id, seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state, e.to_state,
+            e.reference, text, e.request_id, prev_hash, recorded_by)))
+        # Kept beside the fields (not one of them: equality, replace and to_json do not see it), so that the
+        # store writes the very text that was hashed without encoding the payload again.
+        object.__setattr__(e, "_payload_text", text)
         return e
 
     def to_json(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from workflow.core import derive
-from workflow.core.audit import Entry, canonical_json
+from workflow.core.audit import Entry
 from workflow.core.case import Case
 from workflow.core.definition import Definition
 from workflow.core.errors import DuplicateCase, InvalidInput, StorageError
@@ -38,7 +38,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 def _entry_row(e: Entry) -> tuple[Any, ...]:
     return (
         e.case_id, e.seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state,
-        e.to_state, e.reference, canonical_json(e.payload), e.request_id, e.prev_hash, e.hash, e.recorded_by,
+        e.to_state, e.reference, e.payload_text(), e.request_id, e.prev_hash, e.hash, e.recorded_by,
     )
 
 

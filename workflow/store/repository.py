@@ -148,8 +148,7 @@ class _Statements:
         return f"SELECT (SELECT id FROM cases WHERE id = {p}), {taken}"
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """A case as one decision needs it, from one statement (see :meth:`UnitOfWork.find`)."""
 
     case: Case
@@ -972,6 +971,7 @@ class UnitOfWork:
         self._dialect = store.engine.dialect
         self.sql = store.sql
         self._cur: Any = None
+        self._listened = bool(store.engine.dispatch.before_cursor_execute)
         self.failed = False
         self.register_head: int | None = None
         self.kept: dict[tuple[str, int], tuple[str, str]] = {}
@@ -989,7 +989,7 @@ class UnitOfWork:
         cur = self._cur
         if cur is None:
             cur = self._cur = self._driver.cursor()
-        if self._store.engine.dispatch.before_cursor_execute:  # whoever listens to SQLAlchemy sees these too
+        if self._listened:  # whoever listens to SQLAlchemy's statements sees these too
             self.conn.dispatch.before_cursor_execute(self.conn, cur, statement, params, None, many)
         try:
             if many:
@@ -1162,12 +1162,12 @@ class UnitOfWork:
             statement = self.sql.insert_entry_unrecorded
             rows: list[tuple[Any, ...]] = [
                 (e.case_id, e.seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state,
-                 e.to_state, e.reference, canonical_json(e.payload), e.request_id, e.prev_hash, e.hash)
+                 e.to_state, e.reference, e.payload_text(), e.request_id, e.prev_hash, e.hash)
                 for e in entries]
         else:
             statement = self.sql.insert_entry
             rows = [(e.case_id, e.seq, e.kind, e.actor, e.recorded_at, e.effective, e.trigger, e.from_state,
-                     e.to_state, e.reference, canonical_json(e.payload), e.request_id, e.prev_hash, e.hash,
+                     e.to_state, e.reference, e.payload_text(), e.request_id, e.prev_hash, e.hash,
                      e.recorded_by) for e in entries]
         if len(rows) == 1:
             self._run(statement, rows[0])
