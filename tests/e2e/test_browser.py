@@ -81,9 +81,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 def settle(driver: Any, done: Any, what: str) -> None:
     """Wait (up to 20 s) until ``done(driver)`` holds: a click's page is loading in the browser meanwhile."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 20).until(done, what)
+    # While the next page replaces the old one, an element just found may go stale: look again.
+    WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        done, what)
 
 
 def look(driver: Any, folder: Path, name: str) -> None:
