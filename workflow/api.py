@@ -208,12 +208,8 @@ class Workflow(MeetingsMixin, PublishingMixin, MigratingMixin, RemindersMixin):
         limit: int | None = None,
     ) -> list[Case]:
         """Cases matching every filter; ``overdue`` means an open due date before ``today``."""
-        before = _as_date(due_before) if due_before is not None else None
-        day = today or self.clock().date()
-        return self._db.cases(
-            definition=definition, state=state, overdue_on=day if overdue else None,
-            due_before=before, limit=limit,
-        )
+        return list(self.iter_cases(definition=definition, state=state, overdue=overdue, due_before=due_before,
+                                    today=today, limit=limit))
 
     def iter_cases(
         self,
