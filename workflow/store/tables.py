@@ -122,7 +122,7 @@ due_dates = Table(
     Column("meeting", String(64)),
     Column("status", String(8), nullable=False),
     PrimaryKeyConstraint("case_id", "name"),
-    Index("ix_due_dates_status_due_on", "status", "due_on"),
+    Index("ix_due_dates_open", "status", "due_on", "case_id", "name"),  # migration 0006
 )
 
 actor_roles = Table(  # derived: the grants the register log gives (workflow.access)
