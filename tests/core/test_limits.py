@@ -21,7 +21,7 @@ from sqlalchemy import String
 
 from tests.conftest import dump
 from workflow import Decision, DecisionRef, InvalidInput
-from workflow.core import actions, engine
+from workflow.core import actions, engine, limits
 from workflow.core.case import DiaryNumber
 from workflow.core.decisions import DueSpec, PartialDate
 from workflow.core.limits import (
@@ -371,3 +371,22 @@ def test_an_entry_is_checked_field_by_field_whatever_fields_it_has() -> None:
     assert "signed_by" not in str(refused(lambda: check_entry_values({**entry, "signed_by": "x" * 201}, NOW)))
     assert "witnessed_at" in str(refused(lambda: check_entry_values({**entry, "witnessed_at": "soon"}, NOW)))
     assert "hash" in str(refused(lambda: check_entry_values({**entry, "hash": "f" * 65}, NOW)))
+
+
+@pytest.mark.parametrize("single_line", [True, False], ids=["one line", "lines"])
+def test_the_quick_scan_passes_exactly_what_the_category_rule_passes(single_line: bool) -> None:
+    """Every code point: the one-regex scan that passes a clean value must refuse what the per-character
+    rule refuses, or a control character would get in unchecked."""
+    import unicodedata
+
+    scan = limits._SUSPECT_ONE_LINE if single_line else limits._SUSPECT_LINES
+    wrong = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        category = unicodedata.category(c)
+        refused = category == "Cs" or ((category == "Cc" or c in "\u2028\u2029") and (single_line or c not in "\n\t"))
+        if refused != (scan.search(c) is not None):
+            wrong.append(f"U+{cp:04X}")
+    assert wrong == []
+    assert limits.problem("title", "ok\x1b", 100) is not None
+    assert limits.problem("note", "a\nb\tc", 100, single_line=False) is None
