@@ -10,7 +10,9 @@
   listing them does not import a YAML parser (each is still checked against
   the schema and as a graph when it loads; a file that no longer matches is parsed);
 * ``workflow/i18n/<lang>/<area>.mo``: each message catalogue ``<area>.po`` compiled,
-  so that translating at run time needs only the standard library's gettext.
+  so that translating at run time needs only the standard library's gettext;
+* ``workflow/i18n/months.py``: each language's month names as Babel's CLDR data
+  gives them, so that writing a date in prose loads no locale data at run time.
 
 tests/core/test_loading.py calls :func:`render` and :func:`render_parsed`, and
 tests/test_i18n.py :func:`targets`, and they fail when a committed file differs, so
@@ -32,6 +34,7 @@ SCHEMA = ROOT / "definitions" / "definition.schema.json"
 TARGET = ROOT / "workflow" / "core" / "definition_schema_validator.py"
 PARSED = ROOT / "definitions" / "parsed.json"
 CATALOGUES = ROOT / "workflow" / "i18n"
+MONTHS = CATALOGUES / "months.py"
 COMMAND = ".venv/bin/python scripts/generate.py"
 
 
@@ -98,6 +101,32 @@ def render_mo(po_path: Path) -> bytes:
     return header + struct.pack(f"{len(table)}i", *table) + ids + strs
 
 
+def render_months() -> str:
+    """The month names of every language (format and stand-alone, wide) from Babel's locale data."""
+    import babel
+    from babel import Locale
+
+    sys.path.insert(0, str(ROOT))
+    from workflow.i18n import _LOCALES
+
+    lines = [
+        "# Generated, do not edit: month names from Babel's CLDR data "
+        f"(Babel {babel.__version__}), by {COMMAND}.",
+        "# tests/test_i18n.py fails when this file is stale.",
+        '"""The wide month names of each language: ``FORMAT`` inside a date (``8 maj 2026``),',
+        '``STAND_ALONE`` on its own (``maj 2026``)."""',
+        "",
+    ]
+    for name, context in (("FORMAT", "format"), ("STAND_ALONE", "stand-alone")):
+        lines.append(f"{name}: dict[str, tuple[str, ...]] = {{")
+        for lang, locale in sorted(_LOCALES.items()):
+            months = Locale.parse(locale).months[context]["wide"]
+            names = ", ".join(json.dumps(months[m], ensure_ascii=False) for m in range(1, 13))
+            lines.append(f"    {json.dumps(lang)}: ({names}),")
+        lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def targets() -> list[tuple[Path, Callable[[], str | bytes]]]:
     """Every generated file and how to make it, in the order they are made."""
     made: list[tuple[Path, Callable[[], str | bytes]]] = [
@@ -105,6 +134,7 @@ def targets() -> list[tuple[Path, Callable[[], str | bytes]]]:
         # definition that uses it are regenerated in one run.
         (TARGET, lambda: render(SCHEMA.read_text(encoding="utf-8"))),
         (PARSED, lambda: render_parsed(PARSED.parent)),
+        (MONTHS, render_months),
     ]
     for po in sorted(CATALOGUES.glob("*/*.po")):
         made.append((po.with_suffix(".mo"), lambda po=po: render_mo(po)))  # type: ignore[misc]

@@ -3,27 +3,45 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-_SOURCE_DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Plain strings, not pathlib: listing the definitions is a start-up path (``wf definitions list``).
+_SOURCE_DEFINITIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "definitions")
 
 
-def definitions_dir() -> Path:
-    """The folder of the shipped definitions (``definitions/`` of the project)."""
-    if (_SOURCE_DEFINITIONS / "definition.schema.json").is_file():
+def definitions_folder() -> str:
+    """The folder of the shipped definitions (``definitions/`` of the project), as a string."""
+    if os.path.isfile(os.path.join(_SOURCE_DEFINITIONS, "definition.schema.json")):
         return _SOURCE_DEFINITIONS
     import importlib.util
 
     spec = importlib.util.find_spec("workflow_definitions")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the shipped definitions are not installed")
-    return Path(next(iter(spec.submodule_search_locations)))
+    return str(next(iter(spec.submodule_search_locations)))
+
+
+def definitions_dir() -> Path:
+    """The folder of the shipped definitions (``definitions/`` of the project)."""
+    from pathlib import Path
+
+    return Path(definitions_folder())
+
+
+def definition_folders() -> list[str]:
+    """Shipped definitions first, then the folders in ``WF_DEFINITIONS_PATH`` (``:``-separated)."""
+    extra = [p for p in os.environ.get("WF_DEFINITIONS_PATH", "").split(os.pathsep) if p]
+    return [definitions_folder(), *extra]
 
 
 def definition_search_path() -> list[Path]:
-    """Shipped definitions first, then the folders in ``WF_DEFINITIONS_PATH`` (``:``-separated)."""
-    extra = [Path(p) for p in os.environ.get("WF_DEFINITIONS_PATH", "").split(os.pathsep) if p]
-    return [definitions_dir(), *extra]
+    """:func:`definition_folders` as paths."""
+    from pathlib import Path
+
+    return [Path(p) for p in definition_folders()]
 
 
 def default_database_url() -> str:
@@ -35,5 +53,5 @@ def default_database_url() -> str:
     url = os.environ.get("WF_DATABASE_URL")
     if url:
         return url
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return f"sqlite:///{base / 'wf' / 'wf.sqlite3'}"
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return f"sqlite:///{os.path.join(base, 'wf', 'wf.sqlite3')}"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from workflow.core.definition import Definition
@@ -20,15 +20,17 @@ class Registry:
             self.add(d)
 
     @classmethod
-    def from_paths(cls, paths: Iterable[Path], prepared: Mapping[str, Any] | None = None) -> "Registry":
+    def from_paths(cls, paths: Iterable[str | os.PathLike[str]], prepared: Mapping[str, Any] | None = None
+                   ) -> "Registry":
         """Every ``*.yaml`` file in the given folders (or the files themselves).
 
-        ``prepared``: parsed forms by digest, for files that need not be parsed again
+        ``prepared``: parsed forms by text, for files that need not be parsed again
         (the shipped definitions' generated ``parsed.json``).
         """
         registry = cls()
-        for path in paths:
-            files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        for path in map(os.fspath, paths):
+            files = (sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".yaml"))
+                     if os.path.isdir(path) else [path])
             for f in files:
                 registry.add(load_file(f, prepared))
         return registry
@@ -80,16 +82,18 @@ def default_registry() -> Registry:
 
     The shipped ones are read in the parsed form generated into the package
     with them, so that listing them does not import a YAML parser; a file that
-    no longer matches it (an edited checkout) is parsed as any other.  Every
-    definition's schema and graph are checked each time.
+    no longer matches it (an edited checkout) is parsed as any other.  The
+    schema of a shipped one was checked when its parsed form was generated;
+    every definition's graph is checked each time.
     """
     import json
 
-    from workflow.paths import definition_search_path, definitions_dir
+    from workflow.paths import definition_folders, definitions_folder
 
     try:
-        generated = json.loads((definitions_dir() / PARSED).read_text(encoding="utf-8"))
-        prepared = {entry["digest"]: entry for entry in generated}
+        with open(os.path.join(definitions_folder(), PARSED), encoding="utf-8") as f:
+            generated = json.load(f)
+        prepared = {entry["text"]: entry for entry in generated}
     except (OSError, ValueError, KeyError, TypeError):
         prepared = {}
-    return Registry.from_paths(definition_search_path(), prepared)
+    return Registry.from_paths(definition_folders(), prepared)

@@ -251,7 +251,7 @@ def test_an_edited_shipped_file_is_parsed_not_taken_from_the_stale_parsed_form(t
 
     from workflow.registry import Registry
 
-    prepared = {e["digest"]: e for e in json.loads((definitions_dir() / "parsed.json").read_text(encoding="utf-8"))}
+    prepared = {e["text"]: e for e in json.loads((definitions_dir() / "parsed.json").read_text(encoding="utf-8"))}
     edited = tmp_path / "finansiering.yaml"
     edited.write_text((definitions_dir() / "finansiering.yaml").read_text(encoding="utf-8")
                       .replace("Finansieringsbeslut", "Finansieringsbeslut (ny)"), encoding="utf-8")

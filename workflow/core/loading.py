@@ -5,17 +5,17 @@ the safe loader (YAML 1.2 booleans: ``no`` stays a string), aliases are
 refused (no billion-laughs), and size and depth are bounded, so a hostile file
 ends in :class:`InvalidDefinition`, never in a crash.
 
-Nothing is cached between runs: every text is parsed and checked afresh.  The
-schema check is a module generated from ``definitions/definition.schema.json``
+Nothing is cached between runs: every text is parsed and checked afresh, but
+for the shipped definitions, whose parsed and checked form is generated into
+the package with them (``definitions/parsed.json``).  The schema check is a module generated from ``definitions/definition.schema.json``
 and committed with the package (:mod:`~workflow.core.definition_schema_validator`),
 so no code is compiled at run time.
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -141,49 +141,59 @@ def load_text(text: str, path: str = "<text>") -> Definition:
     if len(encoded) > MAX_BYTES:
         raise InvalidDefinition(path, None, "document", f"larger than {MAX_BYTES} bytes")
     data, lines = _parse_yaml(text, path)
-    return _checked(data, lines, path, hashlib.sha256(encoded).hexdigest(), text)
+    return _checked(data, lines, path, _digest(encoded), text)
 
 
-def load_file(path: str | Path, prepared: Mapping[str, Any] | None = None) -> Definition:
+def load_file(path: str | os.PathLike[str], prepared: Mapping[str, Any] | None = None) -> Definition:
     """Read, parse and validate one definition file.
 
-    ``prepared`` maps SHA-256 digests of texts to their parsed form (see
-    :func:`parsed_form`), as generated into the package for the shipped
-    definitions: a file whose text has such a digest is not parsed again,
-    but its schema and graph are checked as any other's.
+    ``prepared`` maps texts to their parsed form (see :func:`parsed_form`), as
+    generated into the package for the shipped definitions: a file whose text
+    is, character for character, one of them was parsed and checked against
+    the schema when the form was generated (``make generated`` refuses an
+    invalid one, and a test fails when the form is stale), so it is neither
+    parsed nor schema-checked again; its graph is checked as any other's.
     """
-    p = Path(path)
+    p = os.fspath(path)
     try:
-        raw = p.read_bytes()
+        with open(p, "rb") as f:
+            raw = f.read()
     except OSError as exc:
-        raise InvalidDefinition(str(p), None, "file", exc.strerror or str(exc))
+        raise InvalidDefinition(p, None, "file", exc.strerror or str(exc))
     if len(raw) > MAX_BYTES:
-        raise InvalidDefinition(str(p), None, "document", f"larger than {MAX_BYTES} bytes")
+        raise InvalidDefinition(p, None, "document", f"larger than {MAX_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidDefinition(str(p), None, "document", f"not UTF-8 text ({exc.reason})")
-    digest = hashlib.sha256(raw).hexdigest()
-    parsed = (prepared or {}).get(digest)
+        raise InvalidDefinition(p, None, "document", f"not UTF-8 text ({exc.reason})")
+    parsed = (prepared or {}).get(text)
     if parsed is None:
-        return load_text(text, str(p))
+        return load_text(text, p)
     lines: Lines = {("transitions", i): n for i, n in enumerate(parsed["transition_lines"])}
-    return _checked(parsed["data"], lines, str(p), digest, text)
+    return _checked(parsed["data"], lines, p, parsed["digest"], text, schema_checked=True)
 
 
 def parsed_form(text: str, path: str) -> dict[str, Any]:
-    """What :func:`load_file` needs to skip parsing ``text``: its digest, its data, the lines of its transitions."""
+    """What :func:`load_file` needs to skip parsing ``text``: the text, its digest, its data, the lines of its
+    transitions."""
     data, lines = _parse_yaml(text, path)
     return {
-        "digest": hashlib.sha256(text.encode("utf-8")).hexdigest(), "data": data,
+        "digest": _digest(text.encode("utf-8")), "data": data, "text": text,
         "transition_lines": [lines.get(("transitions", i), 0) for i in range(len(data["transitions"]))],
     }
 
 
-def _checked(data: Any, lines: Lines, path: str, digest: str, text: str) -> Definition:
+def _digest(encoded: bytes) -> str:
+    import hashlib  # not at start-up: a shipped definition's digest was generated with it
+
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def _checked(data: Any, lines: Lines, path: str, digest: str, text: str, *, schema_checked: bool = False) -> Definition:
     if not isinstance(data, dict):
         raise InvalidDefinition(path, 1, "document", "must be a mapping with id, version, states, ...")
-    _check_schema(data, lines, path)
+    if not schema_checked:
+        _check_schema(data, lines, path)
     definition = _build(data, lines, path, digest, text)
     check_graph(definition, data, lines)
     return definition
