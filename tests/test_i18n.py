@@ -105,6 +105,24 @@ def test_dates_for_prose(value: Any, sv: str, en: str) -> None:
     assert format_date(value, "en") == en
 
 
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_dates_are_written_as_babel_writes_them_without_loading_its_data(lang: str) -> None:
+    """Every month, as a whole date and as a month alone, against Babel's own formatting (the oracle),
+    and the month names generated from Babel's data are current."""
+    from babel.dates import format_date as babel_date
+
+    locale = {"sv": "sv_SE", "en": "en_GB"}[lang]
+    for month in range(1, 13):
+        for day in (1, 9, 28):
+            when = dt.date(2026, month, day)
+            assert format_date(when, lang) == babel_date(when, "d MMMM y", locale=locale)
+            assert format_date(when.isoformat(), lang) == babel_date(when, "d MMMM y", locale=locale)
+        assert format_date(f"2027-{month:02}", lang) == babel_date(dt.date(2027, month, 1), "LLLL y", locale=locale)
+    generated = _generator().render_months()
+    assert (ROOT / "workflow" / "i18n" / "months.py").read_text(encoding="utf-8") == generated, (
+        "workflow/i18n/months.py is stale: run 'make generated' and commit the result")
+
+
 def test_numbers() -> None:
     assert format_number(1234567, "sv") == f"1{NBSP}234{NBSP}567"
     assert format_number(Decimal("1234.5"), "en") == "1,234.5"
@@ -114,7 +132,7 @@ def test_translating_imports_no_babel() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from workflow.i18n import t; t('Due dates', 'sv'); "
+    code = ("import sys; from workflow.i18n import format_date, t; t('Due dates', 'sv'); format_date('2026-05-08'); "
             "print(any(m == 'babel' or m.startswith('babel.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

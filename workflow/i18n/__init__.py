@@ -8,8 +8,9 @@ program (``cli.po``, ``core.po``, ``exchange.po``, ``render.po``); ``make
 generated`` compiles them and a test fails when a ``.mo`` is stale or when a
 message passed to :func:`t` has no Swedish text.
 
-Numbers, amounts and dates are formatted by the language's rules with Babel,
-imported only when one is formatted.
+Numbers and amounts are formatted by the language's rules with Babel, imported
+only when one is formatted; dates with the month names generated from Babel's
+data (:mod:`workflow.i18n.months`).
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import os
-from decimal import Decimal
 from functools import cache
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = ["LANGUAGES", "format_amount", "format_date", "format_number", "language", "set_language", "t"]
 
 LANGUAGES = ("sv", "en")
 DEFAULT = "sv"
-_FOLDER = Path(__file__).resolve().parent
+_FOLDER = os.path.dirname(os.path.realpath(__file__))
 _LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 _chosen: str | None = None
 
@@ -75,8 +78,9 @@ def catalogue(lang: str) -> gettext.NullTranslations:
     chain: gettext.NullTranslations = gettext.NullTranslations()
     if lang == "en":
         return chain
-    for mo in sorted((_FOLDER / lang).glob("*.mo"), reverse=True):
-        with mo.open("rb") as f:
+    folder = os.path.join(_FOLDER, lang)
+    for name in sorted((n for n in os.listdir(folder) if n.endswith(".mo")), reverse=True):
+        with open(os.path.join(folder, name), "rb") as f:
             translations = gettext.GNUTranslations(f)
         translations.add_fallback(chain)
         chain = translations
@@ -95,6 +99,8 @@ def _locale(lang: str | None) -> str:
 
 def format_number(n: Decimal | int | float | str, lang: str | None = None) -> str:
     """A number grouped and with the decimal sign of the language: ``1 234,5`` / ``1,234.5``."""
+    from decimal import Decimal
+
     from babel.numbers import format_decimal
 
     return str(format_decimal(Decimal(str(n)), locale=_locale(lang), decimal_quantization=False))
@@ -103,6 +109,8 @@ def format_number(n: Decimal | int | float | str, lang: str | None = None) -> st
 def format_amount(amount: Decimal | int | str, lang: str | None = None) -> str:
     """An amount of Swedish kronor: ``1 800 000 kr``, ``1 800 000,50 kr``; ``SEK 1,800,000`` in English.
     Whole kronor are written without decimals, öre with two."""
+    from decimal import Decimal
+
     from babel.numbers import format_decimal
 
     value = Decimal(str(amount))
@@ -113,22 +121,28 @@ def format_amount(amount: Decimal | int | str, lang: str | None = None) -> str:
 
 def format_date(value: dt.date | str, lang: str | None = None) -> str:
     """A date for prose: ``8 maj 2026`` / ``8 May 2026``; a partial date (``2026-05``, ``2026``)
-    as far as it goes: ``maj 2026``, ``2026``. A value that is no date is returned as it is."""
-    from babel.dates import format_date as babel_date
+    as far as it goes: ``maj 2026``, ``2026``. A value that is no date is returned as it is.
 
-    locale = _locale(lang)
+    The pattern is CLDR's ``d MMMM y`` (``LLLL y`` for a month alone), with the
+    month names Babel gives, generated into :mod:`workflow.i18n.months`: no
+    locale data is loaded to write a date.
+    """
+    from workflow.i18n.months import FORMAT, STAND_ALONE
+
+    lang = language(lang)
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        return str(babel_date(value, "d MMMM y", locale=locale))
+        return f"{value.day} {FORMAT[lang][value.month - 1]} {value.year}"
     parts = value.split("-")
     try:
         if len(parts) == 1 and len(parts[0]) == 4:
             return str(int(parts[0]))
         if len(parts) == 2:
-            return str(babel_date(dt.date(int(parts[0]), int(parts[1]), 1), "LLLL y", locale=locale))
+            month = dt.date(int(parts[0]), int(parts[1]), 1)
+            return f"{STAND_ALONE[lang][month.month - 1]} {month.year}"
         if len(parts) == 3:
-            return str(babel_date(dt.date.fromisoformat(value), "d MMMM y", locale=locale))
+            return format_date(dt.date.fromisoformat(value), lang)
     except ValueError:
         pass
     return value
