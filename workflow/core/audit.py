@@ -97,12 +97,21 @@ class Entry:
     def compute_hash(self) -> str:
         return hash_text(hashed_text(
             self.case_id, self.seq, self.kind, self.actor, self.recorded_at, self.effective, self.trigger,
-            self.from_state, self.to_state, self.reference, canonical_json(self.payload), self.request_id,
+            self.from_state, self.to_state, self.reference, self.payload_text(), self.request_id,
             self.prev_hash, self.recorded_by))
 
     def payload_text(self) -> str:
-        """The payload's canonical text: as it was hashed when this entry was sealed by :meth:`chained`."""
-        return self.__dict__.get("_payload_text") or canonical_json(self.payload)
+        """The payload's canonical text: as it was hashed when this entry was sealed by :meth:`chained`,
+        or when its hash was first computed (an imported entry, verified and then written), encoded once.
+
+        An entry is a value: its payload is never changed in place (:func:`dataclasses.replace` makes a
+        new entry, which encodes its own).
+        """
+        text = self.__dict__.get("_payload_text")
+        if text is None:
+            text = canonical_json(self.payload)
+            object.__setattr__(self, "_payload_text", text)
+        return text  # type: ignore[no-any-return]
 
     def sealed(self) -> "Entry":
         """This entry with its hash filled in."""
@@ -133,7 +142,15 @@ class Entry:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Entry":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data or k != "recorded_by"})
+        """An entry from its exported form; ``recorded_by`` may be absent (an entry from before identities),
+        any other field missing is a :class:`KeyError`.  Built without the generated ``__init__``, which
+        sets a frozen instance's fields one call at a time: importing reads a hundred thousand of them."""
+        e = object.__new__(cls)
+        e.__dict__.update({k: data[k] for k in _FIELDS}, recorded_by=data.get("recorded_by"))
+        return e
+
+
+_FIELDS = tuple(k for k in Entry.__dataclass_fields__ if k != "recorded_by")
 
 
 def recorded_by(entries: Sequence[Entry], who: str) -> list[Entry]:
