@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workflow.core import migration
 from workflow.core.errors import DecisionRefused, InvalidInput, PermissionDenied
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from workflow.access import Access, Identity
+    from workflow.core import migration
     from workflow.core.audit import Entry
     from workflow.core.case import Case
     from workflow.core.definition import Definition
@@ -41,6 +41,8 @@ class MigratingMixin:
 
     def migration_plan(self, path: str | Path) -> tuple[migration.Plan, Definition, Definition]:
         """A plan file, read and checked against both versions (the new one must be published)."""
+        from workflow.core import migration  # not at start-up: only migrating reads plans
+
         where = Path(path)
         try:
             text = where.read_text(encoding="utf-8")
@@ -59,6 +61,7 @@ class MigratingMixin:
     def migrate_cases(self, path: str | Path, *, dry_run: bool = False) -> list[migration.Move]:
         """Every open case of the plan's old version, moved (or, with ``dry_run``, what would happen)."""
         from workflow.access import is_admin
+        from workflow.core import migration
 
         plan, old, new = self.migration_plan(path)
         if not dry_run and not is_admin(self.identity, self.access()):
