@@ -17,7 +17,9 @@ included -- and wall time for reference.  Prints one JSON object.
   workflow deserialized, run one task, serialized again and stored with a log
   row;
 * ``transitions + SQLAlchemy ORM``: one shared ``Machine``, the ORM row added
-  as its model for the transition, a log row through the ORM;
+  as its model for the transition, a log row through the ORM; and the same
+  with a ``Machine`` built for the row at each transition ("machine per
+  model", as the library's first example and the issue's table have it);
 * ``python-statemachine + SQLAlchemy ORM``: a ``StateMachine`` bound to the
   ORM row's state field, a log row through the ORM;
 * ``kansli-workflow``: :meth:`Workflow.open_case` and five
@@ -184,15 +186,19 @@ def _orm(folder: Path, name: str) -> tuple[Any, Any, Any, Any]:
     return engine, Session, PCase, PLog
 
 
-def transitions_orm(folder: Path) -> Callable[[int], None]:
+def transitions_orm(folder: Path, per_model: bool = False) -> Callable[[int], None]:
+    """transitions over the ORM: one shared ``Machine`` the row joins as a model for its transition (the
+    cheapest way the library documents), or -- ``per_model`` -- a ``Machine`` built for the row each time
+    (its first example's way, and the issue's)."""
     import datetime as dt
 
     from transitions import Machine
 
     engine, Session, PCase, PLog = _orm(folder, "transitions.sqlite3")
-    machine = Machine(model=None, states=STATES, initial="s0", auto_transitions=False,
-                      transitions=[{"trigger": t, "source": a, "dest": b}
-                                   for t, a, b in zip(TRIGGERS, STATES, STATES[1:], strict=False)])
+    spec: dict[str, Any] = dict(states=STATES, auto_transitions=False,
+                                transitions=[{"trigger": t, "source": a, "dest": b}
+                                             for t, a, b in zip(TRIGGERS, STATES, STATES[1:], strict=False)])
+    machine = Machine(model=None, initial="s0", **spec)
 
     def one_case(_i: int) -> None:
         with Session(engine) as session, session.begin():
@@ -204,11 +210,15 @@ def transitions_orm(folder: Path) -> Callable[[int], None]:
             with Session(engine) as session, session.begin():
                 case = session.get(PCase, pk)
                 source = case.state
-                machine.add_model(case, initial=case.state)
-                try:
+                if per_model:
+                    Machine(model=case, initial=case.state, **spec)
                     case.trigger(trigger)
-                finally:
-                    machine.remove_model(case)
+                else:
+                    machine.add_model(case, initial=case.state)
+                    try:
+                        case.trigger(trigger)
+                    finally:
+                        machine.remove_model(case)
                 session.add(PLog(case_id=pk, trigger=trigger, source=source, target=case.state,
                                  at=dt.datetime.now(dt.UTC).isoformat()))
 
@@ -279,6 +289,7 @@ PEERS: dict[str, Callable[[Path], Callable[[int], None]]] = {
     "django-fsm-2 + django-fsm-log": django_fsm,
     "SpiffWorkflow + serializer": spiff,
     "transitions + SQLAlchemy ORM": transitions_orm,
+    "transitions + SQLAlchemy ORM, machine per model": lambda folder: transitions_orm(folder, per_model=True),
     "python-statemachine + SQLAlchemy ORM": statemachine_orm,
     "kansli-workflow (Workflow.advance)": kansli,
 }
