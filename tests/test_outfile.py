@@ -2,7 +2,8 @@
 
 Three commands that write a file the user names -- ``wf due --ics``, ``wf export -o`` and
 ``wf case timeline -o`` -- each run through Click's CliRunner against the demo cases, and
-:func:`workflow.outfile.write_atomically` on its own for what a command cannot provoke.
+:func:`workflow.outfile.write_atomically` and :func:`~workflow.outfile.open_atomically` on their own for
+what a command cannot provoke.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from tests.conftest import Cli
 from workflow.core.errors import OutputNotWritable
-from workflow.outfile import write_atomically
+from workflow.outfile import open_atomically, write_atomically
 
 TODAY = "2026-03-23"
 
@@ -195,3 +196,54 @@ def test_a_new_file_is_0644_and_a_replaced_file_keeps_its_mode(tmp_path: Path) -
     private.chmod(0o600)
     write_atomically(str(private), b"new")
     assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_bytes() == b"new"
+
+
+# -- open_atomically: a file written as it is produced ----------------------------------
+
+
+class _Stopped(Exception):
+    """What an export raises half-way (a case whose log does not verify)."""
+
+
+def test_a_block_that_fails_half_way_leaves_the_old_file(tmp_path: Path) -> None:
+    """Half of a new export written, then a failure: the user keeps the old file and sees the block's error."""
+    target = tmp_path / "cases.json"
+    target.write_bytes(b"the old export\n")
+    with pytest.raises(_Stopped):
+        with open_atomically(target) as f:
+            f.write(b'{\n "cases": [' * 10_000)
+            f.flush()
+            assert target.read_bytes() == b"the old export\n"
+            raise _Stopped
+    assert target.read_bytes() == b"the old export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["cases.json"]
+
+
+def test_a_failed_write_in_the_block_is_a_refusal(tmp_path: Path) -> None:
+    """An OSError while writing (a full disk) is the file's failure, named as such."""
+    with pytest.raises(OutputNotWritable, match="No space left on device"):
+        with open_atomically(tmp_path / "cases.json"):
+            raise OSError(28, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_written_in_pieces_it_is_whole_once_the_block_ends(tmp_path: Path) -> None:
+    """Nothing at the path until the block ends; then all of it, with the mode of a new file."""
+    target = tmp_path / "cases.json"
+    with open_atomically(target) as f:
+        for i in range(1000):
+            f.write(b"%d\n" % i)
+        assert not target.exists()
+    assert target.read_bytes() == b"".join(b"%d\n" % i for i in range(1000))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["cases.json"]
+
+
+def test_the_refusals_come_before_the_block_runs(tmp_path: Path) -> None:
+    """A link is refused before anything is produced: the block never runs."""
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
+    ran = []
+    with pytest.raises(OutputNotWritable, match="symbolic link"):
+        with open_atomically(tmp_path / "link"):
+            ran.append(True)
+    assert ran == [] and sorted(p.name for p in tmp_path.iterdir()) == ["link"]

@@ -1,7 +1,8 @@
 """Writing an output file: whole or not at all, and never through a symbolic link.
 
 Every file the program writes for a user (an export, an archive package, a
-calendar, a diagram, a timeline) goes through :func:`write_atomically`.
+calendar, a diagram, a timeline) goes through :func:`write_atomically`, or, when it is
+written as it is produced, through :func:`open_atomically`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from workflow.core.errors import OutputNotWritable
 
@@ -18,21 +21,32 @@ NEW_FILE_MODE = 0o644
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path``: a temporary file in the same folder, flushed and
-    fsync'd, then renamed over ``path`` with :func:`os.replace`.
+    """Write ``data`` to ``path`` whole or not at all (:func:`open_atomically`)."""
+    with open_atomically(path) as f:
+        f.write(data)
+
+
+@contextlib.contextmanager
+def open_atomically(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through: a temporary file in the same folder,
+    flushed and fsync'd when the block ends, then renamed over ``path`` with
+    :func:`os.replace`.  If the block raises, ``path`` is left as it was.
 
     Why: a half-written export or calendar must never be left behind -- a
     reader (a calendar client, an import, an archive) sees the old file or the
     new one, never a torn one, even if the program is killed or the disk
-    fills.  And a link planted in a shared folder must not redirect what the
-    program writes: if ``path`` is a symbolic link (also one that points
-    nowhere) it is refused, and neither the link nor what it points to is
-    touched.  A folder, or anything else that is not a regular file, is
-    refused too.
+    fills; and an export written as it is read from the database (far larger
+    than memory) must be kept only once all of it has been written.  A link
+    planted in a shared folder must not redirect what the program writes: if
+    ``path`` is a symbolic link (also one that points nowhere) it is refused,
+    and neither the link nor what it points to is touched.  A folder, or
+    anything else that is not a regular file, is refused too.
 
     A new file gets mode 0o644; a file that is replaced keeps its mode.
     Every failure raises :class:`~workflow.core.errors.OutputNotWritable`
-    and leaves no temporary file behind.
+    (an :class:`OSError` inside the block is taken as one: writing is what
+    the block does) or lets the block's own error through, and leaves no
+    temporary file behind.
     """
     target = os.fspath(path)
     mode = _mode_for(target)
@@ -44,7 +58,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), mode)
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         # Checked again just before the rename: a link planted meanwhile is refused, not replaced.
