@@ -10,6 +10,7 @@ from workflow_cli.context import (
     Context,
     LazyCommands,
     emit_json,
+    emit_json_array,
     field_options,
     given_fields,
     json_option,
@@ -21,6 +22,8 @@ from workflow_cli.context import (
 from workflow.i18n import format_date, language, set_language, t
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from workflow.core.audit import Entry
     from workflow.core.case import Case
     from workflow.core.definition import Definition
@@ -86,35 +89,40 @@ def open_(ctx: Context, definition_id: str, title: str, numbers: tuple[str, ...]
 @pass_context
 def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool, due_before: str | None,
           today: str | None, limit: int | None, fmt: str | None, output: str, as_json: bool) -> None:
-    """Cases, filtered."""
+    """Cases, filtered.
+
+    Read as a stream, a page of cases at a time, whatever their number; the table and the
+    JSON array are written a case at a time (a csv or xlsx file is built whole).
+    """
     day = _today(today)
-    found = ctx.workflow.cases(definition=definition, state=state, overdue=overdue,
-                               due_before=due_before, today=day, limit=limit)
+    if fmt == "xlsx" and output == "-":
+        from workflow.core.errors import InvalidInput
+
+        raise InvalidInput("an xlsx file is written with -o FILE, not to the terminal", field="output")
+    found = ctx.workflow.iter_cases(definition=definition, state=state, overdue=overdue,
+                                    due_before=due_before, today=day, limit=limit)
     if fmt in ("csv", "xlsx"):
         from workflow_cli.exchange import write_output
 
-        from workflow.core.errors import InvalidInput
         from workflow.exchange.csv_io import case_table, table_bytes
 
-        if fmt == "xlsx" and output == "-":
-            raise InvalidInput("an xlsx file is written with -o FILE, not to the terminal", field="output")
         write_output(output, table_bytes(*case_table(found, day, wf=ctx.workflow), fmt))
         return
     if as_json or fmt == "json":
-        emit_json([c.to_json() for c in found])
+        emit_json_array(c.to_json() for c in found)
         return
     from workflow.core.present import due_label, due_rows, state_label
 
-    rows = []
-    for c in found:
+    def row(c: "Case") -> tuple[str, ...]:
         d = ctx.workflow.definition_of(c)
         dues = [x for x in due_rows(c, day) if x["status"] == "open"]
         nxt = min(dues, key=lambda x: x["due_on"]) if dues else None
-        rows.append((c.id, "\n".join(n.number for n in c.numbers), d.label.get(language()),
-                     state_label(d, c.state),
-                     f"{due_label(d, nxt['name'])} {nxt['date']}{' ' + t('OVERDUE') if nxt['overdue'] else ''}"
-                     if nxt else "", c.title))
-    table([t("ID"), t("DIARY NUMBERS"), t("PROCESS"), t("STATE"), t("NEXT DUE"), t("TITLE")], rows, wrap=[5, 4, 3, 2])
+        return (c.id, "\n".join(n.number for n in c.numbers), d.label.get(language()), state_label(d, c.state),
+                f"{due_label(d, nxt['name'])} {nxt['date']}{' ' + t('OVERDUE') if nxt['overdue'] else ''}"
+                if nxt else "", c.title)
+
+    table([t("ID"), t("DIARY NUMBERS"), t("PROCESS"), t("STATE"), t("NEXT DUE"), t("TITLE")], map(row, found),
+          wrap=[5, 4, 3, 2])
 
 
 lang_option = click.option("--lang", type=click.Choice(["sv", "en"]), default=None,
@@ -362,14 +370,15 @@ def note(ctx: Context, key: str, text: str, actor: str) -> None:
 @json_option
 @pass_context
 def history(ctx: Context, key: str, lang: str | None, as_json: bool) -> None:
-    """Every entry of a case's audit log, in order."""
-    entries = ctx.workflow.history(key)
+    """Every entry of a case's audit log, in order (read as a stream, whatever its length)."""
+    c = ctx.workflow.case(key)
+    entries = ctx.workflow.iter_history(c)
     if as_json:
-        emit_json([e.to_json() for e in entries])
+        emit_json_array(e.to_json() for e in entries)
         return
     if lang is not None:
         set_language(lang)
-    print_history(entries, ctx.workflow.definition_of(ctx.workflow.case(key)))
+    print_history(entries, ctx.workflow.definition_of(c))
 
 
 def recorded_line(e: "Entry", summary: str, *, replayed: bool = False) -> str:
@@ -384,7 +393,7 @@ def recorded_line(e: "Entry", summary: str, *, replayed: bool = False) -> str:
     return t("recorded #{seq}: {summary}", seq=e.seq, summary=summary)
 
 
-def print_history(entries: "list[Entry]", definition: "Definition | None" = None) -> None:
+def print_history(entries: "Iterable[Entry]", definition: "Definition | None" = None) -> None:
     """The log as a table; what each entry did in words, wrapped to the terminal, never cut off.
 
     An entry is dated by its decision's reference (which holds the meeting's date), else by its
@@ -397,11 +406,11 @@ def print_history(entries: "list[Entry]", definition: "Definition | None" = None
             return f"{e.reference} ({e.effective})"
         return e.reference or e.effective or ""
 
-    table([t("#"), t("DECISION"), t("WHAT"), t("BY"), t("ENTERED")], [
+    table([t("#"), t("DECISION"), t("WHAT"), t("BY"), t("ENTERED")], (
         (e.seq, decision(e), entry_summary(e, definition), e.actor,
          f"{e.recorded_at[:16].replace('T', ' ')} {e.recorded_by or '?'}")
         for e in entries
-    ], wrap=[2, 3, 4])
+    ), wrap=[2, 3, 4])
 
 
 def _register_acts() -> None:

@@ -68,6 +68,20 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 
 
+def emit_json_array(items: Iterable[Any]) -> None:
+    """:func:`emit_json` of ``list(items)``, the same text, written an item at a time.
+
+    For lists that may be long (every case, a log of 100,000 entries): JSON text
+    holds no raw newline in a string, so indenting an item line by line is exact.
+    """
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+        click.echo(("[\n  " if first else ",\n  ") + text.replace("\n", "\n  "), nl=False)
+        first = False
+    click.echo("[]" if first else "\n]")
+
+
 def terminal_width() -> int | None:
     """How wide a table may be: ``COLUMNS`` if set, else the terminal's; None (no limit) when the
     output goes to a file or a program, so that a line grep finds is whole."""
@@ -89,12 +103,17 @@ class _Column:
     """What one column of a table needs to be narrowed: its natural width, and the floors below
     which wrapping it would break its heading's or its cells' words."""
 
-    def __init__(self, heading: str, cells: list[str]) -> None:
-        lines = [heading, *(x for c in cells for x in c.splitlines() or [""])]
-        self.width = max(len(x) for x in lines)
+    def __init__(self, heading: str) -> None:
+        self.width = len(heading)
         self.heading_word = max((len(w) for w in heading.split()), default=0)
         self.heading = len(heading)
-        self.word = max((len(w) for x in lines[1:] for w in x.split()), default=0)
+        self.word = 0
+
+    def add(self, cell: str) -> None:
+        """Widen the column, as needed, for one more of its cells."""
+        for x in cell.splitlines():
+            self.width = max(self.width, len(x))
+            self.word = max(self.word, max((len(w) for w in x.split()), default=0))
 
 
 def _floors(columns: list[_Column], main: int | None, hard: bool) -> list[int]:
@@ -167,14 +186,34 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, wrap: Sequen
     the main one first; by default any column but the first, the widest first) are narrowed and
     their cells -- and headings -- wrapped onto further lines: nothing is cut off. A cell may hold
     several lines (diary numbers, one a line).
+
+    ``rows`` may be a stream of any length (every case, a log of 100,000 entries): the widths
+    need every row before the first is printed, so the rows' text is kept in a temporary file
+    (in memory while it is small) as the widths are measured, and printed from there.
     """
+    import tempfile
+
     from workflow.i18n import t
 
-    cells = [["" if c is None else str(c) for c in r] for r in rows]
-    if not cells:
-        click.echo(t("(none)"))
-        return
-    columns = [_Column(h, [r[i] for r in cells]) for i, h in enumerate(headers)]
+    columns = [_Column(h) for h in headers]
+    with tempfile.SpooledTemporaryFile(1 << 20, "w+", encoding="utf-8", newline="\n") as spool:
+        empty = True
+        for r in rows:
+            cells = ["" if c is None else str(c) for c in r]
+            for column, cell in zip(columns, cells, strict=True):
+                column.add(cell)
+            spool.write(json.dumps(cells, ensure_ascii=False) + "\n")
+            empty = False
+        if empty:
+            click.echo(t("(none)"))
+            return
+        spool.seek(0)
+        _print_table(headers, columns, wrap, map(json.loads, spool))
+
+
+def _print_table(headers: Sequence[str], columns: list[_Column], wrap: Sequence[int] | None,
+                 cells: Iterable[list[str]]) -> None:
+    """The table of :func:`table`, its columns measured, its rows' text read back a row at a time."""
     limit = terminal_width()
     widths = _fit(columns, wrap, limit) if limit is not None else [c.width for c in columns]
 

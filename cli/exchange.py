@@ -3,14 +3,18 @@
 Each command makes one call to :mod:`workflow.exchange` and writes the bytes.
 Output files are written whole or not at all (a temporary file in the same
 folder, renamed into place), so a failed export never leaves half a file, and
-never through a symbolic link (:func:`workflow.outfile.write_atomically`).
+never through a symbolic link (:func:`workflow.outfile.open_atomically`).
+``wf export`` and ``wf import`` stream: the memory they hold does not grow
+with the number of cases.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 from workflow_cli.context import Context, pass_context
@@ -24,26 +28,35 @@ output_option = click.option(
 )
 
 
-def write_output(output: str, data: bytes) -> None:
-    """Write ``data`` to standard output for ``-``, else to a file (:func:`~workflow.outfile.write_atomically`).
+@contextlib.contextmanager
+def opened_output(output: str) -> Iterator[BinaryIO]:
+    """Standard output for ``-``, else a file kept only if the block succeeds
+    (:func:`~workflow.outfile.open_atomically`).
 
     A file that cannot be written (a symbolic link, a folder, a missing
     folder) is refused as invalid input, the exit code these commands have
-    always given for a bad output path.
+    always given for a bad output path.  Standard output is a stream: what
+    was written before a failure has been written.
     """
     from workflow.core.errors import InvalidInput, OutputNotWritable
-    from workflow.outfile import write_atomically
+    from workflow.outfile import open_atomically
 
     if output == "-":
-        stream = sys.stdout.buffer
         sys.stdout.flush()
-        stream.write(data)
-        stream.flush()
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
         return
     try:
-        write_atomically(output, data)
+        with open_atomically(output) as f:
+            yield f
     except OutputNotWritable as e:
         raise InvalidInput(str(e)) from None
+
+
+def write_output(output: str, data: bytes) -> None:
+    """Write ``data`` to standard output for ``-``, else to a file, whole or not at all (:func:`opened_output`)."""
+    with opened_output(output) as out:
+        out.write(data)
 
 
 def _read_key(path: str) -> bytes:
@@ -83,17 +96,23 @@ def export_cmd(ctx: Context, keys: tuple[str, ...], output: str, fmt: str, separ
     With --format csv or xlsx, the cases are listed one a row instead, in the
     language of the output: diary numbers, process, state, title, next due
     date, the day each case was opened (as its log gives it).
+
+    The cases are read and written a page at a time, whatever their number.
+    A file (-o) is replaced only once all of it is written: a case whose log
+    does not verify stops the export and leaves the old file as it was.
     """
     if fmt in ("csv", "xlsx"):
         _export_table(ctx, keys, output, fmt, separator, private_key)
         return
-    from workflow.exchange.cases import dumps, export_cases, sign
+    from workflow.exchange.cases import write_export
 
-    doc = export_cases(ctx.workflow, keys or None)
-    if private_key is not None:
-        doc = sign(doc, _read_key(private_key))
-    write_output(output, dumps(doc))
-    _done(output, f"{len(doc['cases'])} case(s), {sum(len(c['entries']) for c in doc['cases'])} entries")
+    wf = ctx.workflow
+    for key in keys:  # a mistyped case is refused before anything is written, also to standard output
+        wf.case(key)
+    key_bytes = _read_key(private_key) if private_key is not None else None
+    with opened_output(output) as out:
+        report = write_export(wf, out, keys or None, private_key=key_bytes)
+    _done(output, f"{report.cases} case(s), {report.entries} entries")
 
 
 def refuse_binary_to_terminal(output: str | None) -> None:
@@ -138,13 +157,11 @@ def import_cmd(ctx: Context, file: str, public_key: str | None) -> None:
     key -- is an entry of this register's log.  Needs the register's owner or
     an administrator.
     """
-    from workflow.core.errors import InvalidInput
     from workflow.exchange.cases import import_cases
 
-    try:
-        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-    except OSError as e:
-        raise InvalidInput(f"cannot read {file}: {e.strerror or e}")
+    # Read as a stream, a case at a time: a path is opened (refused in one line if it cannot
+    # be), standard input is spooled to a temporary file, since the file is read more than once.
+    data = sys.stdin.buffer if file == "-" else Path(file)
     bars: dict[str, object] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
