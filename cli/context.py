@@ -158,11 +158,14 @@ def _fit(columns: list[_Column], wrap: Sequence[int] | None, limit: int) -> list
 def _lines(cell: str, width: int) -> list[str]:
     """A cell's lines at ``width``: its own lines, each wrapped at spaces (a word longer than the
     column is broken only when the column could not be made wide enough for it)."""
-    import textwrap
-
     out: list[str] = []
     for line in cell.splitlines() or [""]:
-        out += textwrap.wrap(line, width, break_on_hyphens=False) or [""] if len(line) > width else [line]
+        if len(line) > width:
+            import textwrap  # only when a line is wrapped: most tables need none
+
+            out += textwrap.wrap(line, width, break_on_hyphens=False) or [""]
+        else:
+            out.append(line)
     return out
 
 
@@ -179,6 +182,10 @@ def paragraph(text: str, indent: str = "", hanging: str | None = None) -> None:
                              break_on_hyphens=False, break_long_words=False))
 
 
+HELD_ROWS = 5_000
+"""Rows of a table kept in memory while its widths are measured; beyond them, in a temporary file."""
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, wrap: Sequence[int] | None = None) -> None:
     """A plain text table, columns as wide as their widest cell, fitted to the terminal.
 
@@ -188,27 +195,40 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, wrap: Sequen
     several lines (diary numbers, one a line).
 
     ``rows`` may be a stream of any length (every case, a log of 100,000 entries): the widths
-    need every row before the first is printed, so the rows' text is kept in a temporary file
-    (in memory while it is small) as the widths are measured, and printed from there.
+    need every row before the first is printed, so the rows are kept as the widths are measured --
+    in memory up to :data:`HELD_ROWS`, beyond that in a temporary file -- and printed from there.
     """
-    import tempfile
-
     from workflow.i18n import t
 
     columns = [_Column(h) for h in headers]
-    with tempfile.SpooledTemporaryFile(1 << 20, "w+", encoding="utf-8", newline="\n") as spool:
-        empty = True
+    held: list[list[str]] = []
+    spool: Any = None
+    try:
         for r in rows:
             cells = ["" if c is None else str(c) for c in r]
             for column, cell in zip(columns, cells, strict=True):
                 column.add(cell)
-            spool.write(json.dumps(cells, ensure_ascii=False) + "\n")
-            empty = False
-        if empty:
-            click.echo(t("(none)"))
+            if spool is not None:
+                spool.write(json.dumps(cells, ensure_ascii=False) + "\n")
+                continue
+            held.append(cells)
+            if len(held) > HELD_ROWS:
+                import tempfile  # not at start-up: a table of a few rows needs no file
+
+                spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+                spool.writelines(json.dumps(c, ensure_ascii=False) + "\n" for c in held)
+                held = []
+        if spool is None:
+            if not held:
+                click.echo(t("(none)"))
+                return
+            _print_table(headers, columns, wrap, held)
             return
         spool.seek(0)
         _print_table(headers, columns, wrap, map(json.loads, spool))
+    finally:
+        if spool is not None:
+            spool.close()
 
 
 def _print_table(headers: Sequence[str], columns: list[_Column], wrap: Sequence[int] | None,

@@ -96,19 +96,22 @@ def test_case_list_and_history_tables_without_the_lists(streaming_only: dict[str
 def test_a_table_spilled_to_a_file_is_the_same(demo: Any, cli: Cli, monkeypatch: pytest.MonkeyPatch,
                                                 columns: str) -> None:
     """Long tables are measured on the way and kept in a temporary file: the same text as in memory."""
+    from workflow_cli import context
+
     env = {"COLUMNS": columns}
     held = [cli("case", "list", env=env).output, cli("case", "history", "demo-dorotea", env=env).output]
-    real = tempfile.SpooledTemporaryFile
-    rolled: list[Any] = []
+    real = tempfile.TemporaryFile
+    spilled: list[Any] = []
 
-    def tiny(_max_size: int, *args: Any, **kwargs: Any) -> Any:
-        spool = real(1, *args, **kwargs)
-        rolled.append(spool)
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        spool = real(*args, **kwargs)
+        spilled.append(spool)
         return spool
 
-    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", tiny)
+    monkeypatch.setattr(tempfile, "TemporaryFile", recorded)
+    monkeypatch.setattr(context, "HELD_ROWS", 1)
     assert [cli("case", "list", env=env).output, cli("case", "history", "demo-dorotea", env=env).output] == held
-    assert len(rolled) == 2 and all(s._rolled for s in rolled)
+    assert len(spilled) == 2 and all(s.closed for s in spilled)
 
 
 # -- an export that fails leaves what was there -------------------------------------------
