@@ -60,3 +60,30 @@ def test_a_guard_bound_in_the_machine_refuses_with_its_reason() -> None:
     with pytest.raises(GuardRefused) as refused:
         machine_for(d).fire(at, Decision(guarded.trigger, DecisionRef.parse("HSN 2023 § 1"), "t"))
     assert refused.value.guard == "basis_attached" and "basis" in refused.value.reason
+
+
+def test_the_steps_a_state_offers_are_those_the_built_machine_can_fire() -> None:
+    """What a state offers is read from the definition (showing a case builds no machine); the machine,
+    built from the same transitions, must agree for every state of every shipped definition."""
+    for d in default_registry().latest():
+        m = machine_for(d)
+        for state in d.states:
+            fired = set(m._machine.get_triggers(state))
+            assert m.triggers(state) == [t for t in d.triggers() if t in fired], (d.id, state)
+
+
+def test_seeing_what_a_case_can_do_imports_no_machine() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import datetime as dt, sys\n"
+        "from workflow.core import engine\n"
+        "from workflow.registry import default_registry\n"
+        "d = default_registry().get('systemledning')\n"
+        "case, _ = engine.open_case(d, case_id='x', title='X', numbers=[], actor='t', "
+        "now=dt.datetime(2028, 1, 1, tzinfo=dt.UTC))\n"
+        "print([p.trigger for p in engine.possibilities(d, case)], 'transitions' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['commission_pre_study', 'reject'] False"

@@ -24,8 +24,6 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from transitions import Machine, MachineError
-
 from workflow.core.definition import Definition
 from workflow.core.errors import GuardRefused, TransitionNotAllowed
 from workflow.core.guards import Guard, get_guard
@@ -69,11 +67,38 @@ def _bound(name: str, guard: Guard | None) -> Any:
 
 
 class ProcessMachine:
-    """The compiled form of one definition version."""
+    """The compiled form of one definition version.
+
+    The ``transitions`` machine is built when the first decision is fired, not
+    before: what steps a state offers is read from the definition itself (the
+    machine is built from the same transitions, and a test holds the two to each
+    other), so showing a case imports no machine.
+    """
 
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
-        self._machine = Machine(
+        self._built: Any = None
+        self._refused: type[Exception] = Exception
+        self._lock = threading.Lock()
+        offered: dict[str, dict[str, None]] = {}
+        for t in definition.transitions:
+            for source in t.sources:
+                offered.setdefault(source, {})[t.trigger] = None
+        self._offered = {state: [t for t in definition.triggers() if t in found] for state, found in offered.items()}
+
+    @property
+    def _machine(self) -> Any:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._build()
+        return self._built
+
+    def _build(self) -> Any:
+        from transitions import Machine, MachineError
+
+        definition = self.definition
+        machine = Machine(
             model=None,
             states=list(definition.states),
             initial=definition.initial.id,
@@ -87,14 +112,15 @@ class ProcessMachine:
             sources: list[Any] = list(t.sources)
             if t.joint:
                 if t.on_refusal:
-                    self._machine.add_transition(t.trigger, sources, t.on_refusal, conditions=[_says_no, *guards])
-                self._machine.add_transition(t.trigger, sources, None, conditions=[_says_yes, _others_awaited, *guards])
-            self._machine.add_transition(t.trigger, sources, dest, conditions=[_says_yes, *guards])
+                    machine.add_transition(t.trigger, sources, t.on_refusal, conditions=[_says_no, *guards])
+                machine.add_transition(t.trigger, sources, None, conditions=[_says_yes, _others_awaited, *guards])
+            machine.add_transition(t.trigger, sources, dest, conditions=[_says_yes, *guards])
+        self._refused = MachineError
+        return machine
 
     def triggers(self, state: str) -> list[str]:
         """The triggers the machine can fire from ``state``, in definition order."""
-        available = set(self._machine.get_triggers(state))
-        return [t for t in self.definition.triggers() if t in available]
+        return list(self._offered.get(state, ()))
 
     def fire(self, case: "Case", decision: "Decision", *, awaiting: bool = False) -> str:
         """The state ``decision`` leads ``case`` to; ``awaiting``: other parties of a joint decision have not decided.
@@ -102,14 +128,15 @@ class ProcessMachine:
         Raises :class:`TransitionNotAllowed` for a trigger not possible in the
         case's state, :class:`GuardRefused` with the guard's reason when a guard says no.
         """
-        event = self._machine.events.get(decision.trigger)
+        machine = self._machine
+        event = machine.events.get(decision.trigger)
         if event is None:
             raise TransitionNotAllowed(case.label, decision.trigger, case.state, self.triggers(case.state))
         token = _Token(case.state)
         refusals: list[tuple[str, str]] = []
         try:
             moved = event.trigger(token, case=case, decision=decision, awaiting=awaiting, refusals=refusals)
-        except MachineError:
+        except self._refused:
             raise TransitionNotAllowed(case.label, decision.trigger, case.state, self.triggers(case.state)) from None
         if not moved:
             guard, reason = refusals[0] if refusals else (None, "no transition of the definition applies")
