@@ -32,6 +32,7 @@ check: deps
 
 # make bench -- the performance figures against their yardsticks (bench/RESULTS.md); not part of make test.
 bench: deps
+	scripts/ensure-time.sh
 	$(PY) bench/run.py
 
 # make generated -- regenerate the committed generated code (a test fails when it is stale).
