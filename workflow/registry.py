@@ -28,7 +28,8 @@ class Registry:
         (the shipped definitions' generated ``parsed.json``).
         """
         registry = cls()
-        for path in map(os.fspath, paths):
+        for given in paths:
+            path = os.fspath(given)
             files = (sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".yaml"))
                      if os.path.isdir(path) else [path])
             for f in files:
