@@ -32,6 +32,7 @@ check: deps
 
 # make bench -- the performance figures against their yardsticks (bench/RESULTS.md); not part of make test.
 bench: deps
+	$(PY) -m pip install -q -e '.[test,bench]' --config-settings editable_mode=compat  # the peers
 	scripts/ensure-time.sh
 	$(PY) bench/run.py
 
