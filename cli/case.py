@@ -91,8 +91,8 @@ def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool
           today: str | None, limit: int | None, fmt: str | None, output: str, as_json: bool) -> None:
     """Cases, filtered.
 
-    Read as a stream, a page of cases at a time, whatever their number; the table and the
-    JSON array are written a case at a time (a csv or xlsx file is built whole).
+    Read as a stream, a page of cases at a time, whatever their number; the table, the
+    JSON array, csv and xlsx are written from it without holding the list.
     """
     day = _today(today)
     if fmt == "xlsx" and output == "-":
@@ -102,11 +102,13 @@ def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool
     found = ctx.workflow.iter_cases(definition=definition, state=state, overdue=overdue,
                                     due_before=due_before, today=day, limit=limit)
     if fmt in ("csv", "xlsx"):
-        from workflow_cli.exchange import write_output
+        from workflow_cli.exchange import opened_output
 
-        from workflow.exchange.csv_io import case_table, table_bytes
+        from workflow.exchange.csv_io import iter_case_table, write_table
 
-        write_output(output, table_bytes(*case_table(found, day, wf=ctx.workflow), fmt))
+        headers, rows = iter_case_table(found, day, wf=ctx.workflow)
+        with opened_output(output) as out:
+            write_table(out, headers, rows, fmt)
         return
     if as_json or fmt == "json":
         emit_json_array(c.to_json() for c in found)

@@ -127,7 +127,7 @@ def refuse_binary_to_terminal(output: str | None) -> None:
 def _export_table(ctx: Context, keys: tuple[str, ...], output: str, fmt: str, separator: str,
                   private_key: str | None) -> None:
     from workflow.core.errors import InvalidInput
-    from workflow.exchange.csv_io import case_table, table_bytes
+    from workflow.exchange.csv_io import iter_case_table, write_table
     from workflow.i18n import t
 
     if private_key is not None:
@@ -135,11 +135,13 @@ def _export_table(ctx: Context, keys: tuple[str, ...], output: str, fmt: str, se
     if fmt == "xlsx":
         refuse_binary_to_terminal(output)
     wf = ctx.workflow
-    cases = [wf.case(k) for k in dict.fromkeys(keys)] if keys else wf.cases()
-    headers, rows = case_table(cases, wf=wf)
-    write_output(output, table_bytes(headers, rows, fmt, delimiter=separator))
+    # Named cases are looked up first, so a mistyped one is refused before anything is written.
+    cases = [wf.case(k) for k in dict.fromkeys(keys)] if keys else wf.iter_cases()
+    headers, rows = iter_case_table(cases, wf=wf)
+    with opened_output(output) as out:
+        count = write_table(out, headers, rows, fmt, delimiter=separator)
     if output != "-":
-        click.echo(t("wrote {what} to {output}", what=t("{count} case(s)", count=len(rows)), output=output), err=True)
+        click.echo(t("wrote {what} to {output}", what=t("{count} case(s)", count=count), output=output), err=True)
 
 
 @click.command("import")
