@@ -510,9 +510,9 @@ def _peak(cmd: list[str], stdout: Path | None = None) -> tuple[float, float, str
 
 
 def streaming(tmp: Path, gen: Generator, cases: int = 100_000, long_log: int = 50_000) -> None:
-    """The commands that stream -- wf export, wf import, wf case list, wf case history -- at 100,000 cases,
-    each run alone as a user would: peak memory (``/usr/bin/time -v``), beside the interpreter with the
-    library and the CLI imported and the database open (``bench/memory.py``)."""
+    """The commands that stream -- wf export, wf import, wf case list (also as csv and xlsx), wf case
+    history -- at 100,000 cases, each run alone as a user would: peak memory (``/usr/bin/time -v``),
+    beside the interpreter with the library and the CLI imported and the database open (``bench/memory.py``)."""
     from workflow.api import Workflow
     from workflow.core.decisions import Decision, DecisionRef, DueSpec
 
@@ -531,16 +531,22 @@ def streaming(tmp: Path, gen: Generator, cases: int = 100_000, long_log: int = 5
         entries = len(list(wf.iter_history(key)))
     base, _, _ = _peak([PY, str(HERE / "memory.py"), url])
     out, listed = tmp / "export.json", tmp / "listed.txt"
+    sheet, book = tmp / "cases.csv", tmp / "cases.xlsx"
     imported = f"sqlite:///{tmp}/imported.sqlite3"  # a fresh register
     history = f"a case of {entries:,} entries"
     figures = [
-        ("wf export -o FILE", [WF, "--db", url, "export", "-o", str(out)], None, "4.8 GB"),
-        ("wf import FILE", [WF, "--db", imported, "import", str(out)], None, "615 MB"),
-        ("wf case list", [WF, "--db", url, "case", "list"], listed, "222 MB"),
-        ("wf case list --json", [WF, "--db", url, "case", "list", "--json"], listed, "586 MB"),
-        (f"wf case history, {history}", [WF, "--db", long_url, "case", "history", key], listed, "427 MB"),
+        ("wf export -o FILE", [WF, "--db", url, "export", "-o", str(out)], None, "4.8 GB (wf at b0fbb12)"),
+        ("wf import FILE", [WF, "--db", imported, "import", str(out)], None, "615 MB (wf at b0fbb12)"),
+        ("wf case list", [WF, "--db", url, "case", "list"], listed, "222 MB (wf at b0fbb12)"),
+        ("wf case list --json", [WF, "--db", url, "case", "list", "--json"], listed, "586 MB (wf at b0fbb12)"),
+        ("wf case list --format csv -o FILE", [WF, "--db", url, "case", "list", "--format", "csv", "-o", str(sheet)],
+         None, "290 MB (wf at 1bf2b74)"),
+        ("wf case list --format xlsx -o FILE", [WF, "--db", url, "case", "list", "--format", "xlsx", "-o", str(book)],
+         None, "491 MB (wf at 1bf2b74)"),
+        (f"wf case history, {history}", [WF, "--db", long_url, "case", "history", key], listed,
+         "427 MB (wf at b0fbb12)"),
         (f"wf case history --json, {history}", [WF, "--db", long_url, "case", "history", key, "--json"], listed,
-         "1,017 MB"),
+         "1,017 MB (wf at b0fbb12)"),
     ]
     for what, cmd, stdout, before in figures:
         mb, wall, said = _peak(cmd, stdout)
@@ -548,9 +554,11 @@ def streaming(tmp: Path, gen: Generator, cases: int = 100_000, long_log: int = 5
             said = f"{stdout.stat().st_size / 2**20:,.1f} MB printed"
         elif what.startswith("wf export"):
             said = f"{said.replace(f' to {out}', '')}, {out.stat().st_size / 2**20:,.0f} MB file"
+        elif "--format" in what:
+            said = f"{Path(cmd[-1]).stat().st_size / 2**20:,.1f} MB file"
         row(f"8. peak memory of {what}" + ("" if "history" in what else f", {cases:,} cases"),
             f"{mb:,.0f} MB ({said}; {wall:.0f} s)",
-            f"interpreter + library + open database {base:,.0f} MB; before, at full size: {before} (wf at b0fbb12)",
+            f"interpreter + library + open database {base:,.0f} MB; before, at full size: {before}",
             "<= 150 MB", mb <= 150)
 
 
