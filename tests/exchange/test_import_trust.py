@@ -144,3 +144,78 @@ def test_importing_needs_an_administrator(forged: bytes, target: str, clock: Any
         import_cases(anna, forged)
     with Workflow(target, clock=clock) as owner:
         assert owner.cases() == []
+
+
+def test_a_file_rewritten_while_it_is_imported_is_refused_whole(demo: Workflow, forged: bytes, target: str,
+                                                                tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is read more than once (checked, signature, written): a file rewritten in place between
+    the readings -- a sender's copy still in progress, or an insider swapping it -- is refused, and
+    neither the checked nor the swapped content is written.  Each reading must be of the same bytes."""
+    from tests.conftest import dump
+    from workflow.exchange import cases as exchange
+
+    cli = Cli(target)
+    source = Cli(demo._url or "")
+    cli("audit", "keygen", str(tmp_path / "k.pem"), str(tmp_path / "k.pub"))
+    source("export", "demo-governo", "-o", str(tmp_path / "signed.json"), "--sign", str(tmp_path / "k.pem"))
+    signed = (tmp_path / "signed.json").read_bytes()
+    cli("case", "list")  # the register exists, empty
+    before = dump(target)
+    path = tmp_path / "incoming.json"
+
+    def swapping(name: str, to: bytes) -> None:
+        real = getattr(exchange, name)
+
+        def swapped(*args: Any, **kwargs: Any) -> Any:
+            path.write_bytes(to)  # after the first reading checked the file, before the next one
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(exchange, name, swapped)
+
+    # checked as the signed file, then written from the forged one
+    path.write_bytes(signed)
+    swapping("_definitions", forged)
+    out = cli("import", str(path), code=5).output
+    assert "changed while it was being read" in out and dump(target) == before
+    monkeypatch.undo()
+    need = ("--require-signature", str(tmp_path / "k.pub"))
+    # checked and its signature verified as the signed file, then written from the forged one
+    path.write_bytes(signed)
+    swapping("_definitions", forged)
+    out = cli("import", str(path), *need, code=5).output
+    assert "changed while it was being read" in out and dump(target) == before
+    monkeypatch.undo()
+    # the signature read from other bytes than were checked (here the same document spaced otherwise,
+    # which the signature alone would take): refused too, as the provenance names the checked bytes
+    path.write_bytes(signed)
+    swapping("_signed_by_stream", json.dumps(json.loads(signed), indent=4).encode())
+    out = cli("import", str(path), *need, code=5).output
+    assert "changed while it was being read" in out and dump(target) == before
+    monkeypatch.undo()
+    path.write_bytes(signed)
+    assert "imported 1 case(s)" in cli("import", str(path), *need).output
+
+
+def test_a_file_that_cannot_be_read_twice_is_copied_first(demo: Workflow, target: str, tmp_path: Path) -> None:
+    """A named pipe (or /dev/stdin on a pipe) is imported like a file: it is copied to a temporary file
+    first, since the import reads its input more than once."""
+    import os
+    import threading
+
+    data = dumps(export_cases(demo, ["demo-governo"]))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as f:
+            f.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        assert "imported 1 case(s)" in Cli(target)("import", str(fifo)).output
+    finally:
+        writer.join(timeout=30)
+    with Workflow(target) as wf:
+        assert wf.case("demo-governo").id == "demo-governo" and wf.verify().ok

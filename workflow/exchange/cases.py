@@ -524,8 +524,6 @@ def _schema_problem(e: Exception, source: str, index: int | None = None) -> Inva
 def _opened(data: "bytes | str | dict[str, Any] | os.PathLike[str] | BinaryIO") -> Iterator[BinaryIO]:
     """The input as a seekable binary file (it is read more than once); a pipe is spooled to a temporary file."""
     import io
-    import shutil
-    import tempfile
 
     if isinstance(data, dict):  # checked like a file, so nothing unchecked gets in
         yield io.BytesIO(json.dumps(data).encode("utf-8"))
@@ -538,23 +536,43 @@ def _opened(data: "bytes | str | dict[str, Any] | os.PathLike[str] | BinaryIO") 
             f = open(data, "rb")  # noqa: SIM115 -- closed below
         except OSError as e:
             raise InvalidInput(f"cannot read {os.fspath(data)}: {e.strerror or e}")
-        with f:
-            yield f
-    elif data.seekable():
-        yield data
+        with f, _seekable(f) as seekable:
+            yield seekable
     else:
-        with tempfile.TemporaryFile() as spool:
-            shutil.copyfileobj(data, spool, 1 << 20)
-            spool.seek(0)
-            yield spool
+        with _seekable(data) as seekable:
+            yield seekable
 
 
-def _cases_of(f: BinaryIO, source: str) -> Iterator[Any]:
-    """The elements of ``"cases"``, read again from the start of ``f``, one at a time."""
+@contextlib.contextmanager
+def _seekable(f: BinaryIO) -> Iterator[BinaryIO]:
+    """``f`` itself if it can be read again from the start, else (a pipe, ``/dev/stdin``) a temporary copy."""
+    import shutil
+    import tempfile
+
+    if f.seekable():
+        yield f
+        return
+    with tempfile.TemporaryFile() as spool:
+        shutil.copyfileobj(f, spool, 1 << 20)
+        spool.seek(0)
+        yield spool
+
+
+def _cases_of(f: BinaryIO, source: str, digest: str) -> Iterator[Any]:
+    """The elements of ``"cases"``, read again from the start of ``f``, one at a time.
+
+    ``digest`` is the SHA-256 of the file as the first reading checked it: a
+    file changed since (rewritten in place while it is imported) is refused when
+    this reading ends, so that nothing but the checked bytes is verified,
+    signed for or written -- the caller's transaction rolls back.
+    """
     f.seek(0)
-    for kind, item in _Reader(f, source).events():
+    reader = _Reader(f, source)
+    for kind, item in reader.events():
         if kind == "case":
             yield item
+    if reader.sha256.hexdigest() != digest:
+        raise InvalidInput(f"{source}: the file changed while it was being read; nothing was imported")
 
 
 def import_cases(
@@ -623,7 +641,7 @@ def import_cases(
             raise shape[0]
         signer = None
         if require_key is not None:
-            signer = _signed_by_stream(f, source, skeleton, require_key)
+            signer = _signed_by_stream(f, source, skeleton, require_key, digest)
         if values:
             raise values[0]
         definitions = _definitions(wf, skeleton, source)
@@ -635,7 +653,7 @@ def import_cases(
         def checked() -> Iterator[tuple[Case, list[Entry]]]:
             seen_ids: set[str] = set()
             seen_numbers: dict[str, str] = {}
-            for raw in _cases_of(f, source):
+            for raw in _cases_of(f, source, digest):
                 item = _migrated(version, {"cases": [raw]})["cases"][0]
                 case_id = item["id"]
                 if case_id in seen_ids:
@@ -675,7 +693,7 @@ def import_cases(
     )
 
 
-def _signed_by_stream(f: BinaryIO, source: str, header: dict[str, Any], public_key: bytes) -> str:
+def _signed_by_stream(f: BinaryIO, source: str, header: dict[str, Any], public_key: bytes, digest: str) -> str:
     """:func:`signed_by` over the file, read once more: its canonical bytes without the signature, streamed."""
     import hashlib
 
@@ -685,7 +703,7 @@ def _signed_by_stream(f: BinaryIO, source: str, header: dict[str, Any], public_k
     if not isinstance(signature, str):
         raise AuditFailure(f"{source}: the file is not signed, and a signature is required")
     rest = {k: v for k, v in header.items() if k not in ("signature", "cases")}
-    if not signature_holds_chunks(lambda: canonical_chunks(_cases_of(f, source), lambda: rest), signature,
+    if not signature_holds_chunks(lambda: canonical_chunks(_cases_of(f, source, digest), lambda: rest), signature,
                                   public_key, "the required key"):
         raise AuditFailure(f"{source}: the file's signature was not made with the required key: "
                            "it was changed after signing, or signed by someone else")
