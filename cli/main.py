@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
@@ -88,9 +89,9 @@ class LazyGroup(LazyCommands):
         except BrokenPipeError:  # the reader has gone (wf case show X | head -1): nothing more to say
             _quiet_stdout()
             ctx.exit(0)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             click.echo("interrupted; nothing half-written was kept", err=True)
-            ctx.exit(130)
+            ctx.exit(128 + getattr(e, "signal", signal.SIGINT))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as e:  # the last guard: never a traceback for a user
@@ -124,7 +125,22 @@ def cli(ctx: click.Context, database_url: str | None, lang: str | None) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
+class Stopped(KeyboardInterrupt):
+    """A termination signal, ended like Ctrl-C: open transactions roll back and a file being written
+    (an export) is removed, not left behind half-written."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signal = signum
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    raise Stopped(signum)
+
+
 def main() -> None:
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # a service manager, timeout(1), a closed terminal
+        signal.signal(stop, _stop)
     try:
         cli.main(prog_name="wf")
     except BrokenPipeError:

@@ -219,12 +219,44 @@ def test_a_block_that_fails_half_way_leaves_the_old_file(tmp_path: Path) -> None
     assert [p.name for p in tmp_path.iterdir()] == ["cases.json"]
 
 
-def test_a_failed_write_in_the_block_is_a_refusal(tmp_path: Path) -> None:
-    """An OSError while writing (a full disk) is the file's failure, named as such."""
-    with pytest.raises(OutputNotWritable, match="No space left on device"):
+def test_a_failed_write_of_the_file_is_a_refusal(tmp_path: Path) -> None:
+    """The file's own write failing (the disk full; here the file-size limit reached) is the output's
+    failure, named as such, and no temporary file is left."""
+    import resource
+    import signal
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 16, hard))
+    try:
+        with pytest.raises(OutputNotWritable, match="cases.json: File too large"):
+            with open_atomically(tmp_path / "cases.json") as f:
+                f.write(b"x" * (1 << 20))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_of_the_block_s_own_is_not_blamed_on_the_file(tmp_path: Path) -> None:
+    """An OSError the block meets elsewhere (a temporary file of its own, a database) goes through as
+    it is: the output file is not named for what it did not do, and nothing is left."""
+    with pytest.raises(OSError, match="No space left on device") as raised:
         with open_atomically(tmp_path / "cases.json"):
             raise OSError(28, "No space left on device")
+    assert not isinstance(raised.value, OutputNotWritable)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_file_is_its_owner_s_alone_until_it_is_complete(tmp_path: Path) -> None:
+    """While it is being written (an export of the whole register can take minutes), the temporary file
+    is readable by its owner alone; the finished file gets the mode of a new file."""
+    target = tmp_path / "cases.json"
+    with open_atomically(target) as f:
+        f.write(b"part of the register")
+        (tmp,) = tmp_path.iterdir()
+        assert stat.S_IMODE(tmp.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
 def test_written_in_pieces_it_is_whole_once_the_block_ends(tmp_path: Path) -> None:
@@ -247,3 +279,39 @@ def test_the_refusals_come_before_the_block_runs(tmp_path: Path) -> None:
         with open_atomically(tmp_path / "link"):
             ran.append(True)
     assert ran == [] and sorted(p.name for p in tmp_path.iterdir()) == ["link"]
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_an_export_stopped_by_a_signal_leaves_neither_half_a_file_nor_a_temporary_one(
+        tmp_path: Path, signame: str) -> None:
+    """``timeout``, a service manager or a closed terminal stops ``wf export -o FILE`` half-way: it ends
+    as Ctrl-C does (exit 128 + the signal), the temporary file is removed, and FILE is as it was."""
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "cases.json"
+    target.write_bytes(b"last week's export\n")
+    code = (
+        "import sys, time\n"
+        "import workflow.exchange.cases as exchange\n"
+        "def slow(wf, out, keys=None, private_key=None):\n"
+        "    out.write(b'{\"cases\": [')\n"
+        "    print('writing', file=sys.stderr, flush=True)\n"
+        "    time.sleep(60)\n"
+        "exchange.write_export = slow\n"
+        "from workflow_cli.main import main\n"
+        f"sys.argv = ['wf', '--db', 'sqlite:///{tmp_path / 'r.sqlite3'}', 'export', '-o', '{target}']\n"
+        "main()\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) as p:
+        assert p.stderr is not None and p.stderr.readline().strip() == "writing"
+        assert len(list(folder.iterdir())) == 2  # the old file and the temporary one being written
+        p.send_signal(getattr(signal, signame))
+        rest = p.stderr.read()
+        assert p.wait(timeout=30) == 128 + getattr(signal, signame)
+    assert "interrupted; nothing half-written was kept" in rest and "Traceback" not in rest
+    assert [f.name for f in folder.iterdir()] == ["cases.json"]
+    assert target.read_bytes() == b"last week's export\n"

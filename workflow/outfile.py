@@ -11,8 +11,8 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO, cast
 
 from workflow.core.errors import OutputNotWritable
 
@@ -42,11 +42,13 @@ def open_atomically(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     and neither the link nor what it points to is touched.  A folder, or
     anything else that is not a regular file, is refused too.
 
-    A new file gets mode 0o644; a file that is replaced keeps its mode.
-    Every failure raises :class:`~workflow.core.errors.OutputNotWritable`
-    (an :class:`OSError` inside the block is taken as one: writing is what
-    the block does) or lets the block's own error through, and leaves no
-    temporary file behind.
+    A new file gets mode 0o644; a file that is replaced keeps its mode.  The
+    temporary file is readable by its owner alone until it is complete: a
+    process killed outright (SIGKILL, power loss) can leave one behind, named
+    ``.NAME.*.tmp``, but never a torn ``NAME`` and never one others can read.
+    Every failure to write raises :class:`~workflow.core.errors.OutputNotWritable`
+    and leaves no temporary file behind; an error of the block's own (a
+    database read, a temporary file elsewhere) goes through as it is.
     """
     target = os.fspath(path)
     mode = _mode_for(target)
@@ -57,20 +59,45 @@ def open_atomically(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         raise OutputNotWritable(target, e.strerror or str(e)) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
+            yield cast(BinaryIO, _Output(f, target))
+            try:
+                f.flush()
+                os.fsync(f.fileno())
+                os.fchmod(f.fileno(), mode)
+            except OSError as e:
+                raise OutputNotWritable(target, e.strerror or str(e)) from None
         # Checked again just before the rename: a link planted meanwhile is refused, not replaced.
         _mode_for(target)
-        os.replace(tmp, target)
-    except BaseException as e:
+        try:
+            os.replace(tmp, target)
+        except OSError as e:
+            raise OutputNotWritable(target, e.strerror or str(e)) from None
+    except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise OutputNotWritable(target, e.strerror or str(e)) from None
         raise
     _sync_folder(folder)
+
+
+class _Output:
+    """The temporary file as the block writes it: a failure of its own writing is the output's
+    (:class:`OutputNotWritable`, naming the file); everything else is the file's."""
+
+    def __init__(self, f: BinaryIO, target: str) -> None:
+        self._f, self._target = f, target
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._f.write(data)
+        except OSError as e:
+            raise OutputNotWritable(self._target, e.strerror or str(e)) from None
+
+    def writelines(self, lines: Iterable[bytes]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._f, name)
 
 
 def _mode_for(target: str) -> int:
