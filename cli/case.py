@@ -84,7 +84,8 @@ def open_(ctx: Context, definition_id: str, title: str, numbers: tuple[str, ...]
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default=None,
               help="table (default), json, csv (UTF-8 with BOM and ';', as a Swedish spreadsheet expects) "
                    "or xlsx (with -o).")
-@click.option("-o", "--output", default="-", metavar="FILE", help="Write csv or xlsx to FILE (default: stdout).")
+@click.option("-o", "--output", default="-", metavar="FILE",
+              help="Write json, csv or xlsx to FILE (default: stdout), whole or not at all.")
 @json_option
 @pass_context
 def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool, due_before: str | None,
@@ -95,10 +96,17 @@ def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool
     JSON array, csv and xlsx are written from it without holding the list.
     """
     day = _today(today)
+    if as_json:
+        fmt = "json"
     if fmt == "xlsx" and output == "-":
         from workflow.core.errors import InvalidInput
 
         raise InvalidInput("an xlsx file is written with -o FILE, not to the terminal", field="output")
+    if fmt in (None, "table") and output != "-":
+        from workflow.core.errors import InvalidInput
+
+        raise InvalidInput("the table is for reading on the terminal: write a file with --format json, csv "
+                           "or xlsx and -o FILE", field="output")
     found = ctx.workflow.iter_cases(definition=definition, state=state, overdue=overdue,
                                     due_before=due_before, today=day, limit=limit)
     if fmt in ("csv", "xlsx"):
@@ -110,8 +118,14 @@ def list_(ctx: Context, definition: str | None, state: str | None, overdue: bool
         with opened_output(output) as out:
             write_table(out, headers, rows, fmt)
         return
-    if as_json or fmt == "json":
-        emit_json_array(c.to_json() for c in found)
+    if fmt == "json":
+        if output == "-":
+            emit_json_array(c.to_json() for c in found)
+            return
+        from workflow_cli.exchange import opened_output
+
+        with opened_output(output) as out:
+            emit_json_array((c.to_json() for c in found), out)
         return
     from workflow.core.present import due_label, due_rows, state_label
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
@@ -68,18 +68,26 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 
 
-def emit_json_array(items: Iterable[Any]) -> None:
-    """:func:`emit_json` of ``list(items)``, the same text, written an item at a time.
+def emit_json_array(items: Iterable[Any], out: BinaryIO | None = None) -> None:
+    """:func:`emit_json` of ``list(items)``, the same text, written an item at a time (to standard output,
+    or to the binary file ``out``).
 
     For lists that may be long (every case, a log of 100,000 entries): JSON text
     holds no raw newline in a string, so indenting an item line by line is exact.
     """
+
+    def write(text: str, nl: bool = False) -> None:
+        if out is None:
+            click.echo(text, nl=nl)
+        else:
+            out.write((text + ("\n" if nl else "")).encode("utf-8"))
+
     first = True
     for item in items:
         text = json.dumps(item, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-        click.echo(("[\n  " if first else ",\n  ") + text.replace("\n", "\n  "), nl=False)
+        write(("[\n  " if first else ",\n  ") + text.replace("\n", "\n  "))
         first = False
-    click.echo("[]" if first else "\n]")
+    write("[]" if first else "\n]", nl=True)
 
 
 def terminal_width() -> int | None:
@@ -209,14 +217,14 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, wrap: Sequen
             for column, cell in zip(columns, cells, strict=True):
                 column.add(cell)
             if spool is not None:
-                spool.write(json.dumps(cells, ensure_ascii=False) + "\n")
+                spool.write(json.dumps(cells) + "\n")
                 continue
             held.append(cells)
             if len(held) > HELD_ROWS:
                 import tempfile  # not at start-up: a table of a few rows needs no file
 
                 spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
-                spool.writelines(json.dumps(c, ensure_ascii=False) + "\n" for c in held)
+                spool.writelines(json.dumps(c) + "\n" for c in held)
                 held = []
         if spool is None:
             if not held:

@@ -99,7 +99,9 @@ def export_cmd(ctx: Context, keys: tuple[str, ...], output: str, fmt: str, separ
 
     The cases are read and written a page at a time, whatever their number.
     A file (-o) is replaced only once all of it is written: a case whose log
-    does not verify stops the export and leaves the old file as it was.
+    does not verify stops the export and leaves the old file as it was.  To
+    standard output the file goes out as it is read, so such a case ends it
+    (exit 9) after the part already written: to keep an export, use -o.
     """
     if fmt in ("csv", "xlsx"):
         _export_table(ctx, keys, output, fmt, separator, private_key)

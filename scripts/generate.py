@@ -6,9 +6,13 @@
 * ``workflow/core/definition_schema_validator.py``: the validator of
   ``definitions/definition.schema.json``, made by fastjsonschema, so that no code
   is compiled at run time or read back from a cache folder;
-* ``definitions/parsed.json``: the shipped definitions' parsed form, so that
-  listing them does not import a YAML parser (each is still checked against
-  the schema and as a graph when it loads; a file that no longer matches is parsed);
+* ``definitions/parsed.json``: the shipped definitions' parsed form, with their
+  texts, so that listing them does not import a YAML parser nor a schema
+  validator: a shipped file whose text is the one generated here was checked
+  against the schema when this ran (an invalid one is refused here), and is
+  checked as a graph when it loads; a file whose text differs is parsed and
+  checked afresh.  Like the validator, the file is part of the installed
+  program, trusted as its code is;
 * ``workflow/i18n/<lang>/<area>.mo``: each message catalogue ``<area>.po`` compiled,
   so that translating at run time needs only the standard library's gettext;
 * ``workflow/i18n/months.py``: each language's month names as Babel's CLDR data

@@ -195,3 +195,17 @@ def test_import_of_a_file_from_another_register_round_trips(demo: Any, tmp_path:
         Cli(other._db.url)("import", str(path))
         assert [c.to_json() for c in other.cases()] == [c.to_json() for c in demo.cases()]
         assert other.history("demo-dorotea") == demo.history("demo-dorotea")
+
+
+def test_case_list_writes_json_to_the_file_it_is_given_and_refuses_a_table_there(demo: Any, cli: Cli,
+                                                                                 tmp_path: Path) -> None:
+    """``-o FILE`` is honoured for every format that is a file: JSON lands in the file (the bytes it
+    prints), a table -- text for a terminal -- is refused with the formats to use, and nothing is written."""
+    printed = cli("case", "list", "--json").output
+    target = tmp_path / "cases.json"
+    cli("case", "list", "--format", "json", "-o", str(target))
+    assert target.read_text(encoding="utf-8") == printed and json.loads(printed)
+    cli("case", "list", "--json", "-o", str(tmp_path / "again.json"))
+    assert (tmp_path / "again.json").read_text(encoding="utf-8") == printed
+    refused = cli("case", "list", "-o", str(tmp_path / "cases.txt"), code=5).output
+    assert "--format json, csv or xlsx" in refused and not (tmp_path / "cases.txt").exists()
