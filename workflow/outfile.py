@@ -16,8 +16,23 @@ from typing import Any, BinaryIO, cast
 
 from workflow.core.errors import OutputNotWritable
 
-NEW_FILE_MODE = 0o644
-"""The permissions of a file that did not exist before (a replaced file keeps its own)."""
+NEW_FILE_MODE = 0o666
+"""The permissions of a file that did not exist before, less the process's umask, as ``open`` gives
+them (a replaced file keeps its own): an export written under ``umask 077`` is its owner's alone."""
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: set and restore at once
+    os.umask(mask)
+    return mask
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
@@ -42,7 +57,8 @@ def open_atomically(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     and neither the link nor what it points to is touched.  A folder, or
     anything else that is not a regular file, is refused too.
 
-    A new file gets mode 0o644; a file that is replaced keeps its mode.  The
+    A new file gets the mode ``open`` would give it (0o666 less the umask:
+    0o644 as a rule); a file that is replaced keeps its mode.  The
     temporary file is readable by its owner alone until it is complete: a
     process killed outright (SIGKILL, power loss) can leave one behind, named
     ``.NAME.*.tmp``, but never a torn ``NAME`` and never one others can read.
@@ -105,7 +121,7 @@ def _mode_for(target: str) -> int:
     try:
         st = os.lstat(target)
     except FileNotFoundError:
-        return NEW_FILE_MODE
+        return NEW_FILE_MODE & ~_umask()
     except OSError as e:
         raise OutputNotWritable(target, e.strerror or str(e)) from None
     if stat.S_ISLNK(st.st_mode):
