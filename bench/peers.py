@@ -186,19 +186,12 @@ def _orm(folder: Path, name: str) -> tuple[Any, Any, Any, Any]:
     return engine, Session, PCase, PLog
 
 
-def transitions_orm(folder: Path, per_model: bool = False) -> Callable[[int], None]:
-    """transitions over the ORM: one shared ``Machine`` the row joins as a model for its transition (the
-    cheapest way the library documents), or -- ``per_model`` -- a ``Machine`` built for the row each time
-    (its first example's way, and the issue's)."""
+def _orm_workload(folder: Path, name: str, fire: Callable[[Any, str], None]) -> Callable[[int], None]:
+    """The workload over the ORM: open a case row, then per trigger load the row in a transaction of its
+    own, ``fire(row, trigger)`` (the library moves ``row.state``) and add a log row."""
     import datetime as dt
 
-    from transitions import Machine
-
-    engine, Session, PCase, PLog = _orm(folder, "transitions.sqlite3")
-    spec: dict[str, Any] = dict(states=STATES, auto_transitions=False,
-                                transitions=[{"trigger": t, "source": a, "dest": b}
-                                             for t, a, b in zip(TRIGGERS, STATES, STATES[1:], strict=False)])
-    machine = Machine(model=None, initial="s0", **spec)
+    engine, Session, PCase, PLog = _orm(folder, name)
 
     def one_case(_i: int) -> None:
         with Session(engine) as session, session.begin():
@@ -210,27 +203,40 @@ def transitions_orm(folder: Path, per_model: bool = False) -> Callable[[int], No
             with Session(engine) as session, session.begin():
                 case = session.get(PCase, pk)
                 source = case.state
-                if per_model:
-                    Machine(model=case, initial=case.state, **spec)
-                    case.trigger(trigger)
-                else:
-                    machine.add_model(case, initial=case.state)
-                    try:
-                        case.trigger(trigger)
-                    finally:
-                        machine.remove_model(case)
+                fire(case, trigger)
                 session.add(PLog(case_id=pk, trigger=trigger, source=source, target=case.state,
                                  at=dt.datetime.now(dt.UTC).isoformat()))
 
     return one_case
 
 
+def transitions_orm(folder: Path, per_model: bool = False) -> Callable[[int], None]:
+    """transitions over the ORM: one shared ``Machine`` the row joins as a model for its transition (the
+    cheapest way the library documents), or -- ``per_model`` -- a ``Machine`` built for the row each time
+    (its first example's way, and the issue's)."""
+    from transitions import Machine
+
+    spec: dict[str, Any] = dict(states=STATES, auto_transitions=False,
+                                transitions=[{"trigger": t, "source": a, "dest": b}
+                                             for t, a, b in zip(TRIGGERS, STATES, STATES[1:], strict=False)])
+    machine = Machine(model=None, initial="s0", **spec)
+
+    def fire(case: Any, trigger: str) -> None:
+        if per_model:
+            Machine(model=case, initial=case.state, **spec)
+            case.trigger(trigger)
+            return
+        machine.add_model(case, initial=case.state)
+        try:
+            case.trigger(trigger)
+        finally:
+            machine.remove_model(case)
+
+    return _orm_workload(folder, "transitions.sqlite3", fire)
+
+
 def statemachine_orm(folder: Path) -> Callable[[int], None]:
-    import datetime as dt
-
     from statemachine import State, StateMachine
-
-    engine, Session, PCase, PLog = _orm(folder, "statemachine.sqlite3")
 
     class Flow(StateMachine):
         s0 = State(initial=True)
@@ -245,21 +251,8 @@ def statemachine_orm(folder: Path) -> Callable[[int], None]:
         t4 = s3.to(s4)
         t5 = s4.to(s5)
 
-    def one_case(_i: int) -> None:
-        with Session(engine) as session, session.begin():
-            case = PCase(title="bench", state="s0")
-            session.add(case)
-            session.flush()
-            pk = case.id
-        for trigger in TRIGGERS:
-            with Session(engine) as session, session.begin():
-                case = session.get(PCase, pk)
-                source = case.state
-                Flow(model=case, state_field="state").send(trigger)
-                session.add(PLog(case_id=pk, trigger=trigger, source=source, target=case.state,
-                                 at=dt.datetime.now(dt.UTC).isoformat()))
-
-    return one_case
+    return _orm_workload(folder, "statemachine.sqlite3",
+                         lambda case, trigger: Flow(model=case, state_field="state").send(trigger))
 
 
 # -- this engine --------------------------------------------------------------------------------
