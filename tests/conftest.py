@@ -59,10 +59,15 @@ def sqlite_url(tmp_path: Any) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _language_of_the_environment() -> Iterator[None]:
-    """A language chosen by one test (``wf --lang en``, ``set_language``) does not carry over to the next."""
+def _language_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts in the default language, Swedish, whatever the machine's locale (no ``WF_LANG``
+    or locale variable; a test that wants English or the locale's language sets it), and a language
+    chosen by one test (``wf --lang en``, ``set_language``) does not carry over to the next."""
     from workflow.i18n import set_language
 
+    for name in ("WF_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    set_language(None)
     yield
     set_language(None)
 

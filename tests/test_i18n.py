@@ -19,14 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 NBSP = "\u00a0"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_language(monkeypatch: pytest.MonkeyPatch) -> Any:
-    for name in ("WF_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    set_language(None)
-    yield
-    set_language(None)
-
 
 def _generator() -> Any:
     spec = importlib.util.spec_from_file_location("generate", ROOT / "scripts" / "generate.py")

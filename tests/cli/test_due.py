@@ -4,7 +4,6 @@ column headed; and a case that has reached a final state has nothing due any mor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +12,6 @@ import pytest
 
 TODAY = "2026-06-01"
 
-
-@pytest.fixture(autouse=True)
-def _swedish(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Swedish, whatever the machine's locale, and no language chosen by an earlier command left over."""
-    from workflow.i18n import set_language
-
-    monkeypatch.setenv("WF_LANG", "sv")
-    set_language(None)
-    yield
-    set_language(None)
 
 
 def _lines(output: str) -> list[list[str]]:

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli
-from tests.exchange.test_csv import _swedish  # noqa: F401 -- Swedish, whatever the machine's locale
 from tests.exchange.test_csv_stream import _csv_as_before, _what_a_user_sees, _xlsx_as_before
 from workflow import Workflow
 from workflow.exchange import csv_io

@@ -21,17 +21,6 @@ BPMNLINT = ROOT / "tools" / "bpmnlint" / "node_modules" / ".bin" / "bpmnlint"
 SHIPPED = sorted(d.id for d in default_registry().latest())
 
 
-@pytest.fixture(autouse=True)
-def _swedish_by_default(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """No language chosen by an earlier test or by the environment: names are Swedish unless asked."""
-    from workflow.i18n import set_language
-
-    for name in ("WF_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    set_language(None)
-    yield
-    set_language(None)
-
 
 @pytest.mark.parametrize("layout", ["auto", "grid"])
 @pytest.mark.parametrize("definition_id", ["systemledning", "finansiering"])

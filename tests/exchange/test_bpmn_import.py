@@ -30,16 +30,6 @@ HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         'targetNamespace="http://bpmn.io/schema/bpmn">\n')
 
 
-@pytest.fixture(autouse=True)
-def _swedish(monkeypatch: pytest.MonkeyPatch) -> Any:
-    from workflow.i18n import set_language
-
-    for name in ("WF_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    set_language(None)
-    yield
-    set_language(None)
-
 
 def steps(d: Definition) -> set[tuple[str, str, str]]:
     return {(s, s if t.dest == "=" else t.dest, t.trigger) for t in d.transitions for s in t.sources}

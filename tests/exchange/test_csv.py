@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,6 @@ from workflow.exchange.csv_io import case_table, cases_csv, due_rows_csv, table_
 
 BOM = b"\xef\xbb\xbf"
 
-
-@pytest.fixture(autouse=True)
-def _swedish(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Swedish, whatever the machine's locale, and no language chosen by an earlier command left over."""
-    from workflow.i18n import set_language
-
-    monkeypatch.setenv("WF_LANG", "sv")
-    set_language(None)
-    yield
-    set_language(None)
 
 
 def _rows(data: bytes, delimiter: str = ";") -> list[dict[str, str]]:

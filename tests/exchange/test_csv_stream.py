@@ -20,7 +20,6 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.exchange.test_csv import _swedish  # noqa: F401 -- Swedish, whatever the machine's locale
 from workflow import Decision, DecisionRef, DueSpec
 from workflow.exchange import csv_io
 from workflow.exchange.csv_io import (

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,6 @@ NS = {"e": "https://DILCIS.eu/XML/ERMS"}
 SHARED_XSD = Path("/work/shared/schemas/erms/ERMS_v3.xsd")
 WITHDRAW_REFERENCE = "HSN 2026-03-20 § 40"
 
-
-@pytest.fixture(autouse=True)
-def _swedish(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Swedish, whatever the machine's locale, and no language chosen by an earlier command left over."""
-    from workflow.i18n import set_language
-
-    monkeypatch.setenv("WF_LANG", "sv")
-    set_language(None)
-    yield
-    set_language(None)
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,10 @@ come from the case's log.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import icalendar
-import pytest
 import vobject
 
 from workflow.exchange.ical import revisions
@@ -22,16 +20,6 @@ DOROTEA = "demo-dorotea"
 UIDS = {f"{DOROTEA}-report_back@kansli-workflow", f"{DOROTEA}-pilot_end@kansli-workflow",
         f"{DOROTEA}-urgent-13@kansli-workflow"}
 
-
-@pytest.fixture(autouse=True)
-def _swedish(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Swedish, whatever the machine's locale, and no language chosen by an earlier command left over."""
-    from workflow.i18n import set_language
-
-    monkeypatch.setenv("WF_LANG", "sv")
-    set_language(None)
-    yield
-    set_language(None)
 
 
 def _export(cli: Any, path: Path, *args: str) -> bytes:

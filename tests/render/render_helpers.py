@@ -8,19 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydot
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def swedish_by_default(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """No language chosen by an earlier test or by the environment: what is drawn is Swedish unless asked."""
-    from workflow.i18n import set_language
-
-    for name in ("WF_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    set_language(None)
-    yield
-    set_language(None)
 
 
 @dataclass

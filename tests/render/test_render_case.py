@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from render_helpers import parse, swedish_by_default  # noqa: F401 (autouse)
+from render_helpers import parse
 
 from workflow import Decision, DecisionRef, DueSpec
 from workflow.demo import replay_demo

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from render_helpers import parse, replay_demo_into, swedish_by_default  # noqa: F401 (autouse)
+from render_helpers import parse, replay_demo_into
 
 needs_dot = pytest.mark.skipif(
     not any((Path(p) / "dot").exists() for p in os.environ.get("PATH", "").split(os.pathsep)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from render_helpers import parse, swedish_by_default  # noqa: F401 (autouse)
+from render_helpers import parse
 
 from workflow.registry import default_registry
 from workflow.render.dot import quote, to_dot

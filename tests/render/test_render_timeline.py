@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from render_helpers import png_pixels, replay_demo_into, swedish_by_default  # noqa: F401 (autouse)
+from render_helpers import png_pixels, replay_demo_into
 
 from workflow.demo import replay_demo
 from workflow.render.svg_convert import convert
