@@ -80,11 +80,6 @@ class ProcessMachine:
         self._built: Any = None
         self._refused: type[Exception] = Exception
         self._lock = threading.Lock()
-        offered: dict[str, dict[str, None]] = {}
-        for t in definition.transitions:
-            for source in t.sources:
-                offered.setdefault(source, {})[t.trigger] = None
-        self._offered = {state: [t for t in definition.triggers() if t in found] for state, found in offered.items()}
 
     @property
     def _machine(self) -> Any:
@@ -120,7 +115,8 @@ class ProcessMachine:
 
     def triggers(self, state: str) -> list[str]:
         """The triggers the machine can fire from ``state``, in definition order."""
-        return list(self._offered.get(state, ()))
+        offered = {t.trigger for t in self.definition.transitions_from(state)}
+        return [t for t in self.definition.triggers() if t in offered]
 
     def fire(self, case: "Case", decision: "Decision", *, awaiting: bool = False) -> str:
         """The state ``decision`` leads ``case`` to; ``awaiting``: other parties of a joint decision have not decided.
