@@ -320,15 +320,10 @@ def test_an_export_stopped_by_a_signal_leaves_neither_half_a_file_nor_a_temporar
 def test_a_new_file_follows_the_umask(tmp_path: Path) -> None:
     """Under ``umask 077`` (a secretariat's export of the whole register) the new file is its owner's
     alone, as any program's would be; under the usual 022 it is 0o644."""
-    previous = os.umask(0o077)
-    try:
-        write_atomically(tmp_path / "private.json", b"{}")
-    finally:
-        os.umask(previous)
-    assert stat.S_IMODE((tmp_path / "private.json").stat().st_mode) == 0o600
-    previous = os.umask(0o022)
-    try:
-        write_atomically(tmp_path / "shared.json", b"{}")
-    finally:
-        os.umask(previous)
-    assert stat.S_IMODE((tmp_path / "shared.json").stat().st_mode) == 0o644
+    for umask, name, mode in ((0o077, "private.json", 0o600), (0o022, "shared.json", 0o644)):
+        previous = os.umask(umask)
+        try:
+            write_atomically(tmp_path / name, b"{}")
+        finally:
+            os.umask(previous)
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode

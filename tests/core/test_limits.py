@@ -390,3 +390,28 @@ def test_the_quick_scan_passes_exactly_what_the_category_rule_passes(single_line
     assert wrong == []
     assert limits.problem("title", "ok\x1b", 100) is not None
     assert limits.problem("note", "a\nb\tc", 100, single_line=False) is None
+
+
+def test_the_quick_checks_of_an_import_agree_with_the_full_ones() -> None:
+    """What an imported entry's values are passed by without a message -- each stored value by
+    ``_clean_stored``, a payload by ``_clean_payload`` -- is exactly what the full checks pass."""
+    samples: list[Any] = ["", " ", "\u3000", "ok", " ok ", "a\nb", "a\tb", "a\x1bb", "a\u2028b", "a\ud800b",
+                          "x" * 64, "x" * 65, "x" * 200, "x" * 201, 5, None]
+
+    def passes(check: Callable[..., Any], *args: Any) -> bool:
+        try:
+            check(*args)
+        except InvalidInput:
+            return False
+        return True
+
+    for kind in sorted(set(limits.ENTRY_KINDS.values()) - {"timestamp", "date"}):
+        for value in samples:
+            assert limits._clean_stored(kind, value) == passes(limits._stored, kind, value), (kind, value)
+    payloads: list[dict[str, Any]] = [{"note": v} for v in samples if isinstance(v, str)]
+    payloads += [{"a\nb": 1}, {"k\x00": "v"}, {"deep": [{"x": ["ok", "\x85"]}]}, {"long": "y" * (limits.FREE_TEXT + 1)},
+                 {"lines": "a\nb\tc" * 10}]
+    for payload in payloads:
+        full = all(limits.problem("t", t, limits.FREE_TEXT, single_line=False) is None
+                   for _w, t in limits._texts(payload, "payload"))
+        assert limits._clean_payload(payload) == full, payload
